@@ -1,0 +1,18 @@
+# Writes a C file holding every migration of one service as a string.
+# Called with -DOUT=file -DIDENT=name -DSQLS="a.sql;b.sql".
+separate_arguments(SQLS)
+set(body "#include \"ll_db.h\"\n\nconst ll_migration_t ll_${IDENT}_migrations[] = {\n")
+set(count 0)
+foreach(sql ${SQLS})
+  get_filename_component(name ${sql} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" ver ${name})
+  math(EXPR ver "${ver}")
+  file(READ ${sql} text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n\"" text "${text}")
+  string(APPEND body "  { ${ver}, \"${name}\",\n\"${text}\" },\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "};\nconst size_t ll_${IDENT}_migration_count = ${count};\n")
+file(WRITE ${OUT} "${body}")

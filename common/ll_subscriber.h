@@ -1,0 +1,43 @@
+/*  ll_subscriber — the consuming half of the event backbone, run inside the
+    consumer's event loop. For each stream it keeps a durable cursor (the
+    last sequence applied) in the consumer's own schema and applies events
+    strictly in sequence: each event's effect and the cursor move commit in
+    the same transaction, so each event takes effect exactly once.
+      - seq == cursor+1: applied;
+      - seq <= cursor: already applied, skipped;
+      - seq >  cursor+1: a gap (PUB dropped it, or we were away): the missed
+        range is replayed from the producer's replay endpoint.
+    On start it asks for everything after the cursor (catch-up), and a
+    heartbeat whose head is past the cursor also triggers a replay.
+    It owns its own PostgreSQL connection; the apply function gets it. */
+#ifndef LL_SUBSCRIBER_H
+#define LL_SUBSCRIBER_H
+#include <czmq.h>
+#include <libpq-fe.h>
+#include "ll_envelope.h"
+
+typedef struct ll_subscriber ll_subscriber_t;
+
+//  Applies one event inside the open transaction on `conn`. Returns 0, or
+//  -1 to roll the whole batch back (it is retried from the cursor).
+typedef int (ll_apply_fn) (PGconn *conn, const ll_envelope_t *event, void *arg);
+
+//  Creates or upgrades the cursor table in the consumer's `schema`.
+int ll_subscriber_migrate (PGconn *conn, const char *schema);
+
+ll_subscriber_t *ll_subscriber_new (const char *conninfo, const char *schema,
+                                    ll_apply_fn *apply, void *arg);
+void ll_subscriber_destroy (ll_subscriber_t **self_p);
+
+//  Follows `stream`, published on `pub_endpoint`, replayed from
+//  `replay_endpoint` (ZeroMQ connect addresses). Call before attach.
+int ll_subscriber_follow (ll_subscriber_t *self, const char *stream,
+                          const char *pub_endpoint, const char *replay_endpoint);
+
+int ll_subscriber_attach (ll_subscriber_t *self, zloop_t *loop);
+
+//  Last applied sequence of `stream` (0 if none yet).
+uint64_t ll_subscriber_cursor (ll_subscriber_t *self, const char *stream);
+bool ll_subscriber_ready (ll_subscriber_t *self);
+
+#endif
