@@ -33,7 +33,7 @@ ll_config_load_file (const char *path, char *err, size_t errlen)
         if (*s == 0 || *s == '#')
             continue;
         char *eq = strchr (s, '=');
-        if (!eq) {
+        if (!eq || eq == s) {      // no '=', or "=value" naming no variable
             snprintf (err, errlen, "%s:%d: expected KEY=VALUE, got \"%.60s\"", path, lineno, s);
             fclose (file);
             return -1;
@@ -66,8 +66,9 @@ ll_config_int (const char *name, long dflt)
     if (!value || !*value)
         return dflt;
     char *end;
+    errno = 0;
     long n = strtol (value, &end, 10);
-    return *end ? dflt : n;
+    return *end || errno == ERANGE ? dflt : n;
 }
 
 bool
@@ -76,8 +77,13 @@ ll_config_bool (const char *name, bool dflt)
     const char *value = getenv (name);
     if (!value || !*value)
         return dflt;
-    return strcmp (value, "1") == 0 || strcasecmp (value, "true") == 0
-        || strcasecmp (value, "yes") == 0 || strcasecmp (value, "on") == 0;
+    if (strcmp (value, "1") == 0 || strcasecmp (value, "true") == 0
+    ||  strcasecmp (value, "yes") == 0 || strcasecmp (value, "on") == 0)
+        return true;
+    if (strcmp (value, "0") == 0 || strcasecmp (value, "false") == 0
+    ||  strcasecmp (value, "no") == 0 || strcasecmp (value, "off") == 0)
+        return false;
+    return dflt;            // a typo keeps the default, as in ll_config_int
 }
 
 const char *
