@@ -18,6 +18,7 @@ void
 ll_log_init (const char *service)
 {
     snprintf (s_service, sizeof s_service, "%s", service);
+    s_min_level = LL_INFO;      // a second init with the variable unset means info again
     const char *lvl = getenv ("LEADLINE_LOG_LEVEL");
     if (lvl)
         for (int i = LL_DEBUG; i <= LL_ERROR; i++)
@@ -67,8 +68,10 @@ ll_log (ll_level_t level, const char *event, const char *fmt, ...)
     char line [4096];
     size_t len = strftime (line, sizeof line, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
     len += (size_t) snprintf (line + len, sizeof line - len,
-        ".%06ldZ\",\"level\":\"%s\",\"service\":\"%s\",\"pid\":%d,\"event\":\"",
-        (long) tv.tv_usec, s_level_names [level], s_service, (int) getpid ());
+        ".%06ldZ\",\"level\":\"%s\",\"service\":\"", (long) tv.tv_usec, s_level_names [level]);
+    len = ll_json_escape (line, len, sizeof line - 16, s_service);
+    len += (size_t) snprintf (line + len, sizeof line - len,
+        "\",\"pid\":%d,\"event\":\"", (int) getpid ());
     len = ll_json_escape (line, len, sizeof line - 16, event);
     len += (size_t) snprintf (line + len, sizeof line - len, "\",\"msg\":\"");
     len = ll_json_escape (line, len, sizeof line - 4, msg);
