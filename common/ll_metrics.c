@@ -43,7 +43,7 @@ s_get (kind_t kind, const char *name, const char *labels, const char *help)
             m->name = strdup (name);
             m->labels = strdup (labels ? labels : "");
             m->help = strdup (help ? help : "");
-            //  Keep creation order so one metric's label sets stay together.
+            //  Creation order; ll_metrics_render groups label sets by name.
             if (s_tail)
                 s_tail->next = m;
             else
@@ -124,6 +124,48 @@ s_series (FILE *out, const char *name, const char *suffix, const char *labels,
              extra ? extra : "", any ? "}" : "");
 }
 
+//  HELP text escapes backslash and newline, as the text format requires.
+static void
+s_help (FILE *out, const char *help)
+{
+    for (const char *c = help; *c; c++)
+        if (*c == '\\')
+            fputs ("\\\\", out);
+        else
+        if (*c == '\n')
+            fputs ("\\n", out);
+        else
+            fputc (*c, out);
+}
+
+static void
+s_sample (FILE *out, ll_metric_t *m)
+{
+    if (m->kind == KIND_HISTOGRAM) {
+        int64_t cumulative = 0;
+        for (int i = 0; i < LL_BUCKETS; i++) {
+            cumulative += atomic_load (&m->buckets [i]);
+            char le [48];
+            if (i == LL_BUCKETS - 1)
+                snprintf (le, sizeof le, "le=\"+Inf\"");
+            else
+                snprintf (le, sizeof le, "le=\"%g\"", s_bounds [i]);
+            s_series (out, m->name, "_bucket", m->labels, le);
+            fprintf (out, " %lld\n", (long long) cumulative);
+        }
+        s_series (out, m->name, "_sum", m->labels, NULL);
+        fprintf (out, " %.17g\n", atomic_load (&m->sum));      // %g would round to 6 digits
+        s_series (out, m->name, "_count", m->labels, NULL);
+        fprintf (out, " %lld\n", (long long) atomic_load (&m->value));
+    }
+    else {
+        s_series (out, m->name, "", m->labels, NULL);
+        fprintf (out, " %lld\n", (long long) atomic_load (&m->value));
+    }
+}
+
+//  The text format wants all samples of one name together under a single
+//  HELP and TYPE, whatever order the label sets were created in.
 char *
 ll_metrics_render (void)
 {
@@ -133,40 +175,20 @@ ll_metrics_render (void)
     if (!out)
         return NULL;
     pthread_mutex_lock (&s_lock);
-    const char *last_name = "";
     for (ll_metric_t *m = s_head; m; m = m->next) {
-        if (strcmp (m->name, last_name) != 0) {
-            bool seen = false;     // a name's header is written once
-            for (ll_metric_t *p = s_head; p != m; p = p->next)
-                if (strcmp (p->name, m->name) == 0)
-                    seen = true;
-            if (!seen)
-                fprintf (out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
-                         m->kind == KIND_COUNTER ? "counter"
-                         : m->kind == KIND_GAUGE ? "gauge" : "histogram");
-            last_name = m->name;
-        }
-        if (m->kind == KIND_HISTOGRAM) {
-            int64_t cumulative = 0;
-            for (int i = 0; i < LL_BUCKETS; i++) {
-                cumulative += atomic_load (&m->buckets [i]);
-                char le [48];
-                if (i == LL_BUCKETS - 1)
-                    snprintf (le, sizeof le, "le=\"+Inf\"");
-                else
-                    snprintf (le, sizeof le, "le=\"%g\"", s_bounds [i]);
-                s_series (out, m->name, "_bucket", m->labels, le);
-                fprintf (out, " %lld\n", (long long) cumulative);
-            }
-            s_series (out, m->name, "_sum", m->labels, NULL);
-            fprintf (out, " %g\n", atomic_load (&m->sum));
-            s_series (out, m->name, "_count", m->labels, NULL);
-            fprintf (out, " %lld\n", (long long) atomic_load (&m->value));
-        }
-        else {
-            s_series (out, m->name, "", m->labels, NULL);
-            fprintf (out, " %lld\n", (long long) atomic_load (&m->value));
-        }
+        bool seen = false;
+        for (ll_metric_t *p = s_head; p != m && !seen; p = p->next)
+            seen = strcmp (p->name, m->name) == 0;
+        if (seen)
+            continue;           // rendered with the first of its name
+        fprintf (out, "# HELP %s ", m->name);
+        s_help (out, m->help);
+        fprintf (out, "\n# TYPE %s %s\n", m->name,
+                 m->kind == KIND_COUNTER ? "counter"
+                 : m->kind == KIND_GAUGE ? "gauge" : "histogram");
+        for (ll_metric_t *p = m; p; p = p->next)
+            if (strcmp (p->name, m->name) == 0)
+                s_sample (out, p);
     }
     pthread_mutex_unlock (&s_lock);
     fclose (out);
