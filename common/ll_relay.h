@@ -20,6 +20,7 @@ typedef struct ll_relay ll_relay_t;
 //  addresses, e.g. "tcp://*:7101". Returns NULL after logging.
 ll_relay_t *ll_relay_new (const char *conninfo, const char *schema, const char *producer,
                           const char *pub_endpoint, const char *replay_endpoint);
+//  Destroy it before the zloop it is attached to.
 void ll_relay_destroy (ll_relay_t **self_p);
 
 //  Registers the relay's sockets and timers with the service's loop.

@@ -22,12 +22,19 @@ typedef struct ll_subscriber ll_subscriber_t;
 //  -1 to roll the whole batch back (it is retried from the cursor).
 typedef int (ll_apply_fn) (PGconn *conn, const ll_envelope_t *event, void *arg);
 
+//  Runs after every (re)connect of the subscriber's connection, before any
+//  event is applied: prepare the statements `apply` uses. 0 or -1.
+typedef int (ll_prepare_fn) (PGconn *conn, void *arg);
+
 //  Creates or upgrades the cursor table in the consumer's `schema`.
 int ll_subscriber_migrate (PGconn *conn, const char *schema);
 
 ll_subscriber_t *ll_subscriber_new (const char *conninfo, const char *schema,
                                     ll_apply_fn *apply, void *arg);
+//  Destroy it before the zloop it is attached to.
 void ll_subscriber_destroy (ll_subscriber_t **self_p);
+
+void ll_subscriber_on_connect (ll_subscriber_t *self, ll_prepare_fn *prepare);
 
 //  Follows `stream`, published on `pub_endpoint`, replayed from
 //  `replay_endpoint` (ZeroMQ connect addresses). Call before attach.
