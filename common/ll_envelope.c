@@ -2,6 +2,7 @@
 #include "ll_clock.h"
 #include "ll_metrics.h"
 #include "ll_uuid.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,41 @@ s_fail (ll_decode_rc_t reason, ll_decode_rc_t *rc, char *err, size_t errlen,
                    "Frames that could not be decoded, by reason");
 }
 
+//  protobuf-c accepts field number 0 when its tag is padded to several
+//  bytes, keeps it as an unknown field and writes it back in one byte,
+//  which it then rejects: such a frame decodes but does not survive a
+//  re-encode. Field 0 is not valid protobuf, so refuse it at any depth.
+static bool
+s_has_field_zero (const ProtobufCMessage *msg)
+{
+    for (unsigned i = 0; i < msg->n_unknown_fields; i++)
+        if (msg->unknown_fields [i].tag == 0)
+            return true;
+    const ProtobufCMessageDescriptor *desc = msg->descriptor;
+    for (unsigned f = 0; f < desc->n_fields; f++) {
+        const ProtobufCFieldDescriptor *field = &desc->fields [f];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const char *base = (const char *) msg;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) (base + field->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + field->offset);
+            for (size_t k = 0; k < n; k++)
+                if (items [k] && s_has_field_zero (items [k]))
+                    return true;
+            continue;
+        }
+        //  Only the oneof member in use holds a message; the others alias it.
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        &&  *(const uint32_t *) (base + field->quantifier_offset) != field->id)
+            continue;
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *) (base + field->offset);
+        if (sub && s_has_field_zero (sub))
+            return true;
+    }
+    return false;
+}
+
 ll_envelope_t *
 ll_envelope_decode (const void *data, size_t size,
                     ll_decode_rc_t *rc, char *err, size_t errlen)
@@ -45,6 +81,10 @@ ll_envelope_decode (const void *data, size_t size,
         return NULL;
     }
     ll_envelope_t *env = leadline__v1__envelope__unpack (NULL, size, data);
+    if (env && s_has_field_zero (&env->base)) {
+        leadline__v1__envelope__free_unpacked (env, NULL);
+        env = NULL;
+    }
     if (!env) {
         s_fail (LL_DECODE_MALFORMED, rc, err, errlen,
                 "frame of %zu bytes is not a valid leadline.v1.Envelope: "

@@ -551,6 +551,40 @@ test_malformed_frames (void **state)
 }
 
 static void
+test_padded_field_zero (void **state)
+{
+    //  Found by fuzz_envelope: field 0 with its tag padded to two bytes
+    //  got past the parser, and the envelope then could not be re-encoded
+    //  into anything decodable. Refused at the top level and nested.
+    static const uint8_t top [] = {
+        0x82, 0x00, 0x00, 0x08, 0x01, 0x92, 0x02, 0x04, 0x90, 0x6d, 0xf3, 0x01 };
+    s_expect_fail (top, sizeof top, LL_DECODE_MALFORMED, NULL);
+    wire_t w = { .len = 0 };
+    s_tag (&w, 1, 0);
+    s_varint (&w, 1);
+    static const uint8_t inner [] = { 0x80, 0x00, 0x05 };      // field 0, varint 5
+    s_bytes (&w, 22, inner, sizeof inner);                       // heartbeat
+    s_expect_fail (w.data, w.len, LL_DECODE_MALFORMED, NULL);
+    //  And two levels down, in a repeated message (heartbeat.heads).
+    w.len = 0;
+    s_tag (&w, 1, 0);
+    s_varint (&w, 1);
+    static const uint8_t heartbeat [] = { 0x1a, 0x03, 0x80, 0x00, 0x05 };
+    s_bytes (&w, 22, heartbeat, sizeof heartbeat);
+    s_expect_fail (w.data, w.len, LL_DECODE_MALFORMED, NULL);
+    //  The same frames with a valid unknown field number decode.
+    static const uint8_t ok_heartbeat [] = { 0x1a, 0x03, 0x88, 0x01, 0x05 };  // field 17
+    w.len = 0;
+    s_tag (&w, 1, 0);
+    s_varint (&w, 1);
+    s_bytes (&w, 22, ok_heartbeat, sizeof ok_heartbeat);
+    ll_envelope_t *env = s_expect_ok (w.data, w.len);
+    assert_int_equal (env->heartbeat->n_heads, 1);
+    assert_int_equal (env->heartbeat->heads [0]->base.n_unknown_fields, 1);
+    ll_envelope_free (&env);
+}
+
+static void
 test_wrong_version (void **state)
 {
     uint32_t versions [] = { 0, 2, 99, UINT32_MAX };
@@ -693,6 +727,7 @@ main (void)
         cmocka_unit_test (test_empty_frames),
         cmocka_unit_test (test_oversized_frames),
         cmocka_unit_test (test_malformed_frames),
+        cmocka_unit_test (test_padded_field_zero),
         cmocka_unit_test (test_wrong_version),
         cmocka_unit_test (test_no_body),
         cmocka_unit_test (test_unknown_body_type),
