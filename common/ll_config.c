@@ -29,6 +29,13 @@ ll_config_load_file (const char *path, char *err, size_t errlen)
     int lineno = 0;
     while (fgets (line, sizeof line, file)) {
         lineno++;
+        //  A line that did not fit would be read as two: refuse it instead.
+        if (!strchr (line, '\n') && fgetc (file) != EOF) {
+            snprintf (err, errlen, "%s:%d: line longer than %zu characters",
+                      path, lineno, sizeof line - 2);
+            fclose (file);
+            return -1;
+        }
         char *s = s_trim (line);
         if (*s == 0 || *s == '#')
             continue;
@@ -46,7 +53,10 @@ ll_config_load_file (const char *path, char *err, size_t errlen)
             value [vlen - 1] = 0;
             value++;
         }
-        setenv (key, value, 0);
+        //  Set but empty counts as unset, as in ll_config_str.
+        const char *current = getenv (key);
+        if (!current || !*current)
+            setenv (key, value, 1);
     }
     fclose (file);
     return 0;

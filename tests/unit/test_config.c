@@ -81,6 +81,46 @@ test_environment_overrides_file (void **state)
 }
 
 static void
+test_file_fills_empty_variables (void **state)
+{
+    //  Set but empty counts as unset everywhere, so the file fills it in.
+    setenv ("LL_T_BLANK", "", 1);
+    char *path = s_write_file ("LL_T_BLANK=from-file\n");
+    char err [256] = "";
+    assert_int_equal (ll_config_load_file (path, err, sizeof err), 0);
+    assert_string_equal (ll_config_str ("LL_T_BLANK", NULL), "from-file");
+    s_remove (path);
+}
+
+static void
+test_long_line_is_refused (void **state)
+{
+    //  A line too long for the buffer is an error, not two half-lines.
+    size_t size = 5000;
+    char *text = malloc (size + 64);
+    strcpy (text, "LL_T_FIRST=1\nLL_T_LONG=");
+    size_t at = strlen (text);
+    memset (text + at, 'v', size);
+    strcpy (text + at + size, "\nLL_T_LAST=1\n");
+    char *path = s_write_file (text);
+    free (text);
+    char err [512] = "";
+    assert_int_equal (ll_config_load_file (path, err, sizeof err), -1);
+    char where [256];
+    snprintf (where, sizeof where, "%s:2:", path);
+    assert_non_null (strstr (err, where));
+    assert_non_null (strstr (err, "longer"));
+    s_remove (path);
+
+    //  A last line without a newline that fits is fine.
+    unsetenv ("LL_T_TAIL");
+    path = s_write_file ("LL_T_TAIL=end");
+    assert_int_equal (ll_config_load_file (path, err, sizeof err), 0);
+    assert_string_equal (ll_config_str ("LL_T_TAIL", NULL), "end");
+    s_remove (path);
+}
+
+static void
 test_bad_line_names_file_and_line (void **state)
 {
     unsetenv ("LL_T_BEFORE");
@@ -187,6 +227,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_file_loads_values),
         cmocka_unit_test (test_environment_overrides_file),
+        cmocka_unit_test (test_file_fills_empty_variables),
+        cmocka_unit_test (test_long_line_is_refused),
         cmocka_unit_test (test_bad_line_names_file_and_line),
         cmocka_unit_test (test_empty_key_is_a_bad_line),
         cmocka_unit_test (test_missing_file_is_reported),
