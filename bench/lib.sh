@@ -1,0 +1,34 @@
+# Shared by bench/*.sh: a fresh cluster, pgbench baselines, output lines.
+set -euo pipefail
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_build=${LEADLINE_BUILD:-$bench_root/build}
+pgc="$bench_root/scripts/pg-cluster"
+
+figure() { printf 'figure %s %s %s\n' "$1" "$2" "$3"; }
+ratio() { printf 'ratio %s %s\n' "$1" "$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# Starts a fresh cluster in a temp dir with durable settings; sets
+# LEADLINE_DB, BENCH_PGDIR, PGBENCH. Stopped and removed on exit.
+bench_cluster() {
+  BENCH_PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/llbench.XXXXXX")
+  trap 'bench_cleanup' EXIT
+  PG_FSYNC=on "$pgc" start "$BENCH_PGDIR" >/dev/null
+  export LEADLINE_DB=$("$pgc" conninfo "$BENCH_PGDIR")
+  export BENCH_PGDIR
+  PGBENCH="$("$pgc" bindir "$BENCH_PGDIR")/pgbench"
+}
+bench_cleanup() {
+  for p in ${BENCH_PIDS:-}; do kill -9 "$p" 2>/dev/null || true; done
+  "$pgc" kill "$BENCH_PGDIR" >/dev/null 2>&1 || true
+  rm -rf "$BENCH_PGDIR"
+}
+
+# pgbench_tps CLIENTS SECONDS SCRIPT: transactions per second of a custom
+# script, prepared statements, on the bench cluster.
+pgbench_tps() {
+  local clients=$1 secs=$2 script=$3 threads=$(( $1 < 2 ? 1 : 2 ))
+  "$PGBENCH" -n -M prepared -c "$clients" -j "$threads" -T "$secs" -f "$script" \
+      "$LEADLINE_DB" 2>/dev/null | awk '/^tps = / { printf "%.0f", $3 }'
+}
