@@ -2,6 +2,7 @@
 #include "ll_log.h"
 #include "ll_metrics.h"
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -81,9 +82,12 @@ ll_http_query_get (const char *query, const char *key, char *buf, size_t len)
         if ((size_t) (end - p) > klen && strncmp (p, key, klen) == 0 && p [klen] == '=') {
             size_t out = 0;
             for (const char *c = p + klen + 1; c < end && out + 1 < len; c++) {
-                unsigned hex;
-                if (*c == '%' && end - c >= 3 && sscanf (c + 1, "%2x", &hex) == 1) {
-                    buf [out++] = (char) hex;
+                //  Exactly two hex digits: sscanf's %x would also take a
+                //  sign, a space or a single digit.
+                if (*c == '%' && end - c >= 3
+                &&  isxdigit ((unsigned char) c [1]) && isxdigit ((unsigned char) c [2])) {
+                    char hex [3] = { c [1], c [2], 0 };
+                    buf [out++] = (char) strtoul (hex, NULL, 16);
                     c += 2;
                 }
                 else

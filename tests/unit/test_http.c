@@ -225,6 +225,14 @@ test_query_get (void **state)
     assert_string_equal (buf, "%zz");
     assert_int_equal (ll_http_query_get (q, "short", buf, sizeof buf), 0);
     assert_string_equal (buf, "%4");
+    assert_int_equal (ll_http_query_get ("s=%+1x&t=% 1f&u=%4g&v=%e9%41", "s", buf, sizeof buf), 0);
+    assert_string_equal (buf, "%+1x");
+    assert_int_equal (ll_http_query_get ("s=%+1x&t=% 1f&u=%4g&v=%e9%41", "t", buf, sizeof buf), 0);
+    assert_string_equal (buf, "% 1f");
+    assert_int_equal (ll_http_query_get ("s=%+1x&t=% 1f&u=%4g&v=%e9%41", "u", buf, sizeof buf), 0);
+    assert_string_equal (buf, "%4g");
+    assert_int_equal (ll_http_query_get ("s=%+1x&t=% 1f&u=%4g&v=%e9%41", "v", buf, sizeof buf), 0);
+    assert_string_equal (buf, "\xe9" "A");
     assert_int_equal (ll_http_query_get (q, "c", buf, sizeof buf), -1);
     assert_int_equal (ll_http_query_get (q, "", buf, sizeof buf), -1);
     assert_int_equal (ll_http_query_get ("", "a", buf, sizeof buf), -1);
