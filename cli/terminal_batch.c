@@ -1,0 +1,512 @@
+/*  terminal_batch — see terminal_batch.h. The link pulls jobs from s_next
+    (backlog first, then new cards: check, key, spool, send) and reports each
+    through s_done, which decides the card's fate in the spool:
+      OK, INVALID                       -> removed (final answer)
+      FORBIDDEN, CONFLICT, NOT_FOUND,
+      BAD_REQUEST, anything unknown     -> held/ (final, but not the clerk's
+                                           field to fix; kept for a person)
+      no final answer in time           -> stays, sent again next time */
+#include "terminal_batch.h"
+#include "ll_clock.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct _terminal_batch_t {
+    terminal_spool_t *spool;
+    terminal_link_t *link;
+    const char *sender;
+    FILE *out;
+    terminal_print_t print;
+    int progress_threshold;
+    bool derive_keys;
+    bool locked;                 // holds the spool's flush lock
+    zlistx_t *backlog;           // spool names (char *)
+    zlistx_t *cards;             // terminal_card_t *, borrowed
+    terminal_result_t *results;  // per new card
+    size_t n_results;
+    void *backlog_cursor;        // next backlog name to send
+    bool backlog_started;
+    void *card_cursor;
+    bool cards_started;
+    bool cards_done;
+    size_t card_index;
+    terminal_counts_t counts;
+    zlistx_t *rejected_lines;    // int lines, as (intptr_t)
+    int total, answered, sent;
+    int64_t progress_at;
+    bool progress_shown;
+};
+
+terminal_batch_t *
+terminal_batch_new (terminal_spool_t *spool, terminal_link_t *link,
+                    const char *sender, FILE *out)
+{
+    terminal_batch_t *self = calloc (1, sizeof (terminal_batch_t));
+    if (!self)
+        return NULL;
+    self->spool = spool;
+    self->link = link;
+    self->sender = sender;
+    self->out = out;
+    self->progress_threshold = 200;
+    self->cards = zlistx_new ();
+    self->rejected_lines = zlistx_new ();
+    if (!self->cards || !self->rejected_lines)
+        terminal_batch_destroy (&self);
+    return self;
+}
+
+void
+terminal_batch_destroy (terminal_batch_t **self_p)
+{
+    if (self_p && *self_p) {
+        terminal_batch_t *self = *self_p;
+        if (self->locked)
+            terminal_spool_unlock (self->spool);
+        zlistx_destroy (&self->backlog);
+        zlistx_destroy (&self->cards);
+        zlistx_destroy (&self->rejected_lines);
+        free (self->results);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+terminal_batch_set_print (terminal_batch_t *self, terminal_print_t print)
+{
+    self->print = print;
+}
+
+void
+terminal_batch_set_progress (terminal_batch_t *self, int threshold)
+{
+    self->progress_threshold = threshold;
+}
+
+void
+terminal_batch_set_derive_keys (terminal_batch_t *self, bool derive)
+{
+    self->derive_keys = derive;
+}
+
+int
+terminal_batch_add_backlog (terminal_batch_t *self, bool wait)
+{
+    int rc = terminal_spool_lock (self->spool, wait);
+    if (rc == 1)
+        return 0;               // another terminal is sending the backlog
+    if (rc < 0) {
+        fprintf (stderr, "leadline terminal: cannot lock the spool %s: %m\n",
+                 terminal_spool_dir (self->spool));
+        return -1;
+    }
+    self->locked = true;
+    zlistx_destroy (&self->backlog);
+    self->backlog = terminal_spool_list (self->spool);
+    if (!self->backlog) {
+        fprintf (stderr, "leadline terminal: cannot list the spool %s: %m\n",
+                 terminal_spool_dir (self->spool));
+        return -1;
+    }
+    self->total += (int) zlistx_size (self->backlog);
+    return 0;
+}
+
+int
+terminal_batch_add_card (terminal_batch_t *self, terminal_card_t *card)
+{
+    terminal_result_t *results = realloc (self->results,
+                                          (self->n_results + 1) * sizeof *results);
+    if (!results)
+        return -1;
+    self->results = results;
+    self->results [self->n_results++] = (terminal_result_t) { TERMINAL_RESULT_NONE, 0 };
+    if (!zlistx_add_end (self->cards, card))
+        return -1;
+    self->total++;
+    return 0;
+}
+
+terminal_result_t
+terminal_batch_result (terminal_batch_t *self, size_t index)
+{
+    return index < self->n_results ? self->results [index]
+                                   : (terminal_result_t) { TERMINAL_RESULT_NONE, 0 };
+}
+
+const terminal_counts_t *
+terminal_batch_counts (terminal_batch_t *self)
+{
+    return &self->counts;
+}
+
+char *
+terminal_batch_rejected_lines (terminal_batch_t *self)
+{
+    size_t cap = zlistx_size (self->rejected_lines) * 12 + 1;
+    char *text = malloc (cap);
+    if (!text)
+        return NULL;
+    size_t n = 0;
+    text [0] = 0;
+    for (void *item = zlistx_first (self->rejected_lines); item;
+         item = zlistx_next (self->rejected_lines))
+        n += snprintf (text + n, cap - n, "%s%d", n ? ", " : "", (int) (intptr_t) item);
+    return text;
+}
+
+//  --------------------------------------------------------------------------
+//  Printing
+
+void
+terminal_print_problems (FILE *out, const char *prefix, const terminal_problems_t *problems)
+{
+    for (int i = 0; i < problems->count; i++) {
+        const terminal_problem_t *problem = &problems->items [i];
+        fprintf (out, "%s  %s: %s", prefix, terminal_field_name (problem->field),
+                 problem->message);
+        if (*problem->hint)
+            fprintf (out, " (hint: %s)", problem->hint);
+        fprintf (out, "\n");
+    }
+}
+
+//  "line 12: " for cards from files, "" otherwise; for backlog cards a
+//  description of the card, since the clerk did not just type it.
+static void
+s_prefix (terminal_job_t *job, bool backlog, char *buf, size_t len)
+{
+    terminal_card_t *card = job->card;
+    int line = card && !backlog ? terminal_card_line (card) : 0;
+    if (backlog) {
+        const char *business = card ? terminal_card_get (card, TERMINAL_BUSINESS) : NULL;
+        snprintf (buf, len, "spooled card %s (%.60s): ", job->key,
+                  business ? business : "no business name");
+    }
+    else
+    if (line > 0)
+        snprintf (buf, len, "line %d: ", line);
+    else
+        buf [0] = 0;
+}
+
+static void
+s_print_reply (terminal_batch_t *self, terminal_job_t *job, bool backlog,
+               terminal_result_kind_t kind, const ll_envelope_t *reply)
+{
+    char prefix [256];
+    s_prefix (job, backlog, prefix, sizeof prefix);
+    const Leadline__V1__SubmitReply *sr =
+        reply->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY ? reply->submit_reply : NULL;
+    const char *message;
+    Leadline__V1__Status status = terminal_reply_status (reply, NULL, &message);
+    FILE *out = self->out;
+
+    switch (kind) {
+        case TERMINAL_RESULT_ENTERED:
+            if (self->print != TERMINAL_PRINT_ALL)
+                break;
+            if (sr->rep_id && *sr->rep_id)
+                fprintf (out, "%sLead %s entered, assigned to %s (%s)\n", prefix, sr->lead_id,
+                         sr->rep_name && *sr->rep_name ? sr->rep_name : sr->rep_id, sr->rep_id);
+            else
+                fprintf (out, "%sLead %s entered; no rep assigned yet%s%s\n", prefix,
+                         sr->lead_id, *message ? ": " : "", message);
+            break;
+        case TERMINAL_RESULT_DUPLICATE: {
+            const char *credit = strstr (message, "credit") ? ""
+                               : "; credit stays with the first referrer";
+            if (*message)
+                fprintf (out, "%sLead %s is a duplicate: %s%s\n", prefix, sr->lead_id,
+                         message, credit);
+            else
+                fprintf (out, "%sLead %s is a duplicate: already handed in as lead %s by "
+                         "another employee; credit stays with the first referrer\n",
+                         prefix, sr->lead_id, sr->duplicate_of);
+            break;
+        }
+        case TERMINAL_RESULT_REJECTED:
+            fprintf (out, "%sCard not entered; fix %s and hand it in again:\n", prefix,
+                     sr->n_errors == 1 ? "this field" : "these fields");
+            for (size_t i = 0; i < sr->n_errors; i++) {
+                const Leadline__V1__FieldError *fe = sr->errors [i];
+                fprintf (out, "%s  %s: %s", prefix, terminal_path_name (fe->field),
+                         fe->message && *fe->message ? fe->message : fe->code);
+                if (fe->hint && *fe->hint)
+                    fprintf (out, " (hint: %s)", fe->hint);
+                fprintf (out, "\n");
+            }
+            if (sr->n_errors == 0)
+                fprintf (out, "%s  %s\n", prefix, *message ? message : "intake gave no reason");
+            break;
+        case TERMINAL_RESULT_HELD: {
+            const char *name = "refused";
+            const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (
+                &leadline__v1__status__descriptor, (int) status);
+            if (value)
+                name = value->name;
+            fprintf (out, "%sCard not entered: intake refused it (%s)%s%s\n", prefix, name,
+                     *message ? ": " : "", message);
+            fprintf (out, "%s  it is kept in %s/held/%s; ask your coordinator\n", prefix,
+                     terminal_spool_dir (self->spool), job->spool_name ? job->spool_name : "");
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Progress
+
+static void
+s_progress (terminal_batch_t *self, bool final)
+{
+    if (self->total < self->progress_threshold)
+        return;
+    int64_t now = ll_mono_us () / 1000;
+    if (!final && now - self->progress_at < 1000)
+        return;
+    if (final && !self->progress_shown)
+        return;
+    self->progress_at = now;
+    self->progress_shown = true;
+    bool tty = isatty (STDERR_FILENO);
+    fprintf (stderr, "%s%d/%d cards answered (%d entered, %d duplicates, %d rejected, "
+             "%d spooled)%s", tty ? "\r" : "", self->answered, self->total,
+             self->counts.entered, self->counts.duplicates, self->counts.rejected,
+             self->counts.spooled, tty && !final ? "" : "\n");
+    fflush (stderr);
+}
+
+//  --------------------------------------------------------------------------
+//  The link's callbacks
+
+static void
+s_count (terminal_batch_t *self, terminal_job_t *job, terminal_result_kind_t kind)
+{
+    bool backlog = job->index < 0;
+    switch (kind) {
+        case TERMINAL_RESULT_ENTERED:   self->counts.entered++; break;
+        case TERMINAL_RESULT_DUPLICATE: self->counts.duplicates++; break;
+        case TERMINAL_RESULT_REJECTED:  self->counts.rejected++; break;
+        case TERMINAL_RESULT_HELD:      self->counts.held++; break;
+        case TERMINAL_RESULT_SPOOLED:   self->counts.spooled++; break;
+        default:                        self->counts.not_sent++; break;
+    }
+    if (backlog)
+        self->counts.backlog++;
+    if (!backlog && (kind == TERMINAL_RESULT_REJECTED || kind == TERMINAL_RESULT_HELD)
+    &&  job->card && terminal_card_line (job->card) > 0)
+        zlistx_add_end (self->rejected_lines,
+                        (void *) (intptr_t) terminal_card_line (job->card));
+    self->answered++;
+    s_progress (self, false);
+}
+
+static void
+s_done (void *arg, terminal_job_t *job, terminal_outcome_t outcome,
+        const ll_envelope_t *reply, const char *why)
+{
+    terminal_batch_t *self = arg;
+    bool backlog = job->index < 0;
+    terminal_result_t result = { TERMINAL_RESULT_SPOOLED, 0 };
+
+    if (outcome == TERMINAL_REPLIED) {
+        const char *message;
+        Leadline__V1__Status status = terminal_reply_status (reply, NULL, &message);
+        const Leadline__V1__SubmitReply *sr =
+            reply->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY
+            ? reply->submit_reply : NULL;
+        if (status == LEADLINE__V1__STATUS__STATUS_OK && sr)
+            result.kind = sr->duplicate ? TERMINAL_RESULT_DUPLICATE : TERMINAL_RESULT_ENTERED;
+        else
+        if (status == LEADLINE__V1__STATUS__STATUS_INVALID && sr) {
+            result.kind = TERMINAL_RESULT_REJECTED;
+            for (size_t i = 0; i < sr->n_errors; i++)
+                result.bad_fields |= terminal_fields_for_path (sr->errors [i]->field);
+            if (sr->n_errors == 0)
+                result.bad_fields = terminal_fields_for_path ("");
+        }
+        else
+            result.kind = TERMINAL_RESULT_HELD;
+
+        if (result.kind == TERMINAL_RESULT_HELD) {
+            char reason [512];
+            snprintf (reason, sizeof reason, "intake refused the card: %s",
+                      *message ? message : "no reason given");
+            if (job->spool_name && terminal_spool_hold (self->spool, job->spool_name, reason))
+                fprintf (stderr, "leadline terminal: cannot move %s to %s/held: %m\n",
+                         job->spool_name, terminal_spool_dir (self->spool));
+        }
+        else
+        if (job->spool_name && terminal_spool_remove (self->spool, job->spool_name))
+            fprintf (stderr, "leadline terminal: cannot remove %s from the spool %s: %m "
+                     "(it will be sent again; intake answers it the same way)\n",
+                     job->spool_name, terminal_spool_dir (self->spool));
+        s_print_reply (self, job, backlog, result.kind, reply);
+    }
+    else {
+        //  No final answer: the card waits in the spool. The caller prints
+        //  the one message for the clerk; files list nothing per card.
+        if (self->print == TERMINAL_PRINT_ALL && backlog) {
+            char prefix [256];
+            s_prefix (job, backlog, prefix, sizeof prefix);
+            fprintf (self->out, "%sstill waiting (%s)\n", prefix, why);
+        }
+    }
+    if (backlog)
+        terminal_card_destroy ((terminal_card_t **) &job->card);
+    else
+        self->results [job->index] = result;
+    s_count (self, job, result.kind);
+}
+
+//  The next backlog card: read it from the spool and check it still decodes.
+static terminal_job_t *
+s_next_backlog (terminal_batch_t *self)
+{
+    while (true) {
+        const char *name = self->backlog_started ? zlistx_next (self->backlog)
+                                                 : zlistx_first (self->backlog);
+        self->backlog_started = true;
+        if (!name)
+            return NULL;
+        uint8_t *data;
+        size_t size;
+        char err [512];
+        if (terminal_spool_read (self->spool, name, &data, &size, err, sizeof err)) {
+            //  Sent and removed by another terminal since the listing
+            char path [4096];
+            snprintf (path, sizeof path, "%s/%s", terminal_spool_dir (self->spool), name);
+            if (access (path, F_OK) != 0)
+                continue;
+            fprintf (stderr, "leadline terminal: %s\n", err);
+            continue;
+        }
+        ll_decode_rc_t rc;
+        ll_envelope_t *env = ll_envelope_decode (data, size, &rc, err, sizeof err);
+        terminal_card_t *card = env ? terminal_card_from_envelope (env) : NULL;
+        if (!card || !env->idempotency_key || !*env->idempotency_key) {
+            char reason [700];
+            snprintf (reason, sizeof reason, "not a card the terminal can send: %s",
+                      env ? "no card or no idempotency key" : err);
+            fprintf (self->out, "spooled card %s: %s; moved to %s/held\n", name, reason,
+                     terminal_spool_dir (self->spool));
+            terminal_spool_hold (self->spool, name, reason);
+            ll_envelope_free (&env);
+            terminal_card_destroy (&card);
+            free (data);
+            self->counts.held++;
+            self->counts.backlog++;
+            self->answered++;
+            continue;
+        }
+        char *key = strdup (env->idempotency_key);
+        char *spool_name = strdup (name);
+        ll_envelope_free (&env);
+        terminal_job_t *job = terminal_job_new (key, data, size, spool_name);
+        if (!job || !key || !spool_name) {
+            terminal_job_destroy (&job);
+            terminal_card_destroy (&card);
+            return NULL;
+        }
+        job->card = card;
+        job->index = -1;
+        return job;
+    }
+}
+
+static terminal_job_t *
+s_next_card (terminal_batch_t *self)
+{
+    while (!self->cards_done) {
+        terminal_card_t *card = self->cards_started ? zlistx_next (self->cards)
+                                                    : zlistx_first (self->cards);
+        if (self->cards_started)
+            self->card_index++;
+        self->cards_started = true;
+        if (!card) {
+            self->cards_done = true;
+            return NULL;
+        }
+        size_t index = self->card_index;
+        terminal_card_ensure_key (card, self->derive_keys);
+        const char *sender = self->sender && *self->sender
+                           ? self->sender : terminal_card_get (card, TERMINAL_STATION);
+        uint8_t *data;
+        size_t size;
+        terminal_problems_t problems;
+        if (terminal_card_encode (card, sender, ll_clock_now_us (), &data, &size, &problems)) {
+            //  Found before sending: reported like intake's field errors
+            char prefix [64];
+            int line = terminal_card_line (card);
+            if (line > 0)
+                snprintf (prefix, sizeof prefix, "line %d: ", line);
+            else
+                prefix [0] = 0;
+            fprintf (self->out, "%sCard not entered; fix %s and hand it in again:\n", prefix,
+                     problems.count == 1 ? "this field" : "these fields");
+            terminal_print_problems (self->out, prefix, &problems);
+            terminal_result_t result = { TERMINAL_RESULT_REJECTED, 0 };
+            for (int i = 0; i < problems.count; i++)
+                result.bad_fields |= 1u << problems.items [i].field;
+            self->results [index] = result;
+            self->counts.rejected++;
+            if (line > 0)
+                zlistx_add_end (self->rejected_lines, (void *) (intptr_t) line);
+            self->answered++;
+            continue;
+        }
+        //  Durable before the first send attempt
+        char err [512];
+        const char *key = terminal_card_get (card, TERMINAL_KEY);
+        char *spool_name = terminal_spool_put (self->spool, key, data, size, err, sizeof err);
+        if (!spool_name) {
+            fprintf (self->out, "%sCard not sent: %s\n", "", err);
+            free (data);
+            self->counts.not_sent++;
+            self->answered++;
+            continue;
+        }
+        char *key_copy = strdup (key);
+        terminal_job_t *job = terminal_job_new (key_copy, data, size, spool_name);
+        if (!job || !key_copy) {
+            terminal_job_destroy (&job);
+            return NULL;
+        }
+        job->card = card;
+        job->index = (int) index;
+        self->sent++;
+        return job;
+    }
+    return NULL;
+}
+
+static terminal_job_t *
+s_next (void *arg)
+{
+    terminal_batch_t *self = arg;
+    if (self->backlog) {
+        terminal_job_t *job = s_next_backlog (self);
+        if (job)
+            return job;
+        zlistx_destroy (&self->backlog);
+    }
+    return s_next_card (self);
+}
+
+int
+terminal_batch_run (terminal_batch_t *self)
+{
+    self->progress_at = ll_mono_us () / 1000;
+    terminal_link_run (self->link, s_next, s_done, self);
+    s_progress (self, true);
+    if (self->locked) {
+        terminal_spool_unlock (self->spool);
+        self->locked = false;
+    }
+    return self->counts.spooled;
+}
