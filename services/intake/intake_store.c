@@ -1,0 +1,805 @@
+/*  intake_store — intake's SQL. Every statement is prepared on connect;
+    batches pass PostgreSQL array literals as parameters (built here, with
+    every element quoted and escaped), never SQL text. */
+#include "intake_store.h"
+#include "intake_validate.h"
+#include "ll_db.h"
+#include "ll_log.h"
+#include "ll_outbox.h"
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct intake_store {
+    char *conninfo;
+    PGconn *conn;
+    bool ready;
+    char why [256];
+};
+
+#define US_TO_TS(x) "('epoch'::timestamptz + (" x ") * interval '1 microsecond')"
+#define TS_TO_US(x) "(extract(epoch FROM " x ") * 1000000)::bigint"
+
+typedef struct {
+    const char *name;
+    const char *sql;
+} s_stmt_t;
+
+static const s_stmt_t s_stmts [] = {
+    { "org_lookup",
+      "SELECT u.i, s.id IS NOT NULL, coalesce (s.office_id, ''), coalesce (o.district_id, ''),"
+      "       e.id IS NOT NULL, coalesce (e.station_id, '')"
+      "  FROM unnest ($1::text[], $2::text[]) WITH ORDINALITY AS u (sid, eid, i)"
+      "  LEFT JOIN org.stations s ON s.id = u.sid"
+      "  LEFT JOIN org.offices o ON o.id = s.office_id"
+      "  LEFT JOIN org.employees e ON e.id = u.eid" },
+    { "idem_lookup",
+      "SELECT key, request_hash, reply FROM intake.idempotency WHERE key = ANY ($1::text[])" },
+    { "idem_insert",
+      "INSERT INTO intake.idempotency (key, request_hash, reply, created_at)"
+      " SELECT k, h, r, " US_TO_TS ("$4::bigint")
+      "   FROM unnest ($1::text[], $2::text[], $3::bytea[]) AS u (k, h, r)" },
+    { "dup_lookup",
+      "SELECT id, employee_id, phone_key, name_zip_key, name_addr_key, "
+      TS_TO_US ("entered_at")
+      "  FROM intake.leads"
+      " WHERE duplicate_of IS NULL AND entered_at >= " US_TO_TS ("$4::bigint")
+      "   AND (phone_key = ANY ($1::text[]) OR name_zip_key = ANY ($2::text[])"
+      "        OR name_addr_key = ANY ($3::text[]))"
+      " ORDER BY entered_at, id" },
+    { "reps_lookup",
+      "SELECT t.scope_kind || ':' || t.scope_id, r.id, r.name, r.weight, r.capacity, r.active,"
+      "       coalesce (" TS_TO_US ("r.away_until") ", 0), coalesce (l.open_leads, 0),"
+      "       coalesce ((SELECT string_agg (p.product, ',') FROM org.rep_products p"
+      "                   WHERE p.rep_id = r.id), ''),"
+      "       coalesce (s.current, 0)"
+      "  FROM org.rep_territories t"
+      "  JOIN org.reps r ON r.id = t.rep_id"
+      "  LEFT JOIN intake.rep_load l ON l.rep_id = r.id"
+      "  LEFT JOIN intake.rr_state s ON s.scope = t.scope_kind || ':' || t.scope_id"
+      "                              AND s.rep_id = r.id"
+      " WHERE (t.scope_kind = 'office' AND t.scope_id = ANY ($1::text[]))"
+      "    OR (t.scope_kind = 'district' AND t.scope_id = ANY ($2::text[]))" },
+    { "fallback_lookup",
+      "SELECT f.district_id, r.id, r.name, r.weight, r.capacity, r.active,"
+      "       coalesce (" TS_TO_US ("r.away_until") ", 0), coalesce (l.open_leads, 0)"
+      "  FROM org.fallback_owners f"
+      "  JOIN org.reps r ON r.id = f.rep_id"
+      "  LEFT JOIN intake.rep_load l ON l.rep_id = r.id"
+      " WHERE f.district_id = ANY ($1::text[])" },
+    { "rr_save",
+      "INSERT INTO intake.rr_state (scope, rep_id, current)"
+      " SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[])"
+      " ON CONFLICT (scope, rep_id) DO UPDATE SET current = excluded.current" },
+    { "load_add",
+      "INSERT INTO intake.rep_load (rep_id, open_leads)"
+      " SELECT * FROM unnest ($1::text[], $2::int[])"
+      " ON CONFLICT (rep_id) DO UPDATE"
+      "   SET open_leads = greatest (0, intake.rep_load.open_leads + excluded.open_leads)" },
+    { "leads_insert",
+      "INSERT INTO intake.leads (id, idempotency_key, employee_id, station_id, office_id,"
+      "   district_id, program, card_completed_at, entered_at, business_name,"
+      "   business_address, business_zip, contact_name, contact_phone, contact_email,"
+      "   products, notes, phone_key, name_zip_key, name_addr_key, duplicate_of,"
+      "   matched_on, status, rep_id, assign_reason, fallback, updated_at)"
+      " SELECT id, k, emp, st, off, dist, prog, " US_TO_TS ("card") ", " US_TO_TS ("ent") ","
+      "        bn, ba, bz, cn, cp, ce, prods::smallint[], notes, pk, nzk, nak, dup, mo,"
+      "        status, rep, reason, fb, " US_TO_TS ("ent")
+      "   FROM unnest ($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+      "                $6::text[], $7::smallint[], $8::bigint[], $9::bigint[], $10::text[],"
+      "                $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],"
+      "                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],"
+      "                $21::uuid[], $22::text[], $23::text[], $24::text[], $25::text[],"
+      "                $26::bool[])"
+      "     AS u (id, k, emp, st, off, dist, prog, card, ent, bn, ba, bz, cn, cp, ce,"
+      "           prods, notes, pk, nzk, nak, dup, mo, status, rep, reason, fb)" },
+    { "lead_get",
+      "SELECT coalesce (rep_id, ''), status, employee_id, district_id,"
+      "       coalesce (duplicate_of::text, ''), coalesce (outcome, 0)"
+      "  FROM intake.leads WHERE id = $1::uuid FOR UPDATE" },
+    { "contact_insert",
+      "INSERT INTO intake.contacts (lead_id, rep_id, kind, at, note)"
+      " VALUES ($1::uuid, $2, $3::smallint, " US_TO_TS ("$4::bigint") ", $5)" },
+    { "contact_update",
+      "UPDATE intake.leads"
+      "   SET first_attempt_at = coalesce (first_attempt_at, " US_TO_TS ("$2::bigint") "),"
+      "       contacted_at = CASE WHEN $3::smallint = 2"
+      "                      THEN coalesce (contacted_at, " US_TO_TS ("$2::bigint") ")"
+      "                      ELSE contacted_at END,"
+      "       status = CASE WHEN $3::smallint = 2 AND status = 'assigned'"
+      "                THEN 'contacted' ELSE status END,"
+      "       updated_at = " US_TO_TS ("$2::bigint")
+      " WHERE id = $1::uuid" },
+    { "outcome_update",
+      "UPDATE intake.leads"
+      "   SET outcome = $2::smallint, outcome_products = $3::smallint[],"
+      "       revenue_cents = $4::bigint, lost_reason = nullif ($5, ''),"
+      "       outcome_at = " US_TO_TS ("$6::bigint") ","
+      "       status = CASE $2::smallint WHEN 1 THEN 'won' WHEN 2 THEN 'lost'"
+      "                ELSE 'no_interest' END,"
+      "       updated_at = " US_TO_TS ("$6::bigint")
+      " WHERE id = $1::uuid" },
+    { "reassign_update",
+      "UPDATE intake.leads"
+      "   SET rep_id = $2, assign_reason = $3, fallback = false,"
+      "       status = CASE WHEN status = 'unassigned' THEN 'assigned' ELSE status END,"
+      "       updated_at = " US_TO_TS ("$4::bigint")
+      " WHERE id = $1::uuid" },
+    { "rep_get",
+      "SELECT name, active FROM org.reps WHERE id = $1" },
+    { "manager_get",
+      "SELECT coalesce (district_id, '') FROM org.managers WHERE id = $1" },
+};
+#define N_STMTS (sizeof s_stmts / sizeof s_stmts [0])
+
+intake_store_t *
+intake_store_new (const char *conninfo)
+{
+    intake_store_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup (conninfo);
+    snprintf (self->why, sizeof self->why, "not connected to PostgreSQL yet");
+    return self;
+}
+
+void
+intake_store_destroy (intake_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_store_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self->conninfo);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+intake_store_lost (intake_store_t *self, const char *why)
+{
+    if (self->ready)
+        ll_warn ("store.lost", "lost the store: %s; replying UNAVAILABLE and reconnecting",
+                 why);
+    snprintf (self->why, sizeof self->why, "%s", why);
+    self->ready = false;
+    if (self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+}
+
+static void
+s_conn_error (PGconn *conn, char *buf, size_t cap)
+{
+    snprintf (buf, cap, "%s", conn ? PQerrorMessage (conn) : "out of memory");
+    size_t len = strlen (buf);
+    while (len && (buf [len - 1] == '\n' || buf [len - 1] == ' '))
+        buf [--len] = 0;
+}
+
+int
+intake_store_connect (intake_store_t *self)
+{
+    if (self->ready)
+        return 0;
+    if (self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+    char why [256];
+    PGconn *conn = PQconnectdb (self->conninfo);
+    if (PQstatus (conn) != CONNECTION_OK) {
+        char err [200];
+        s_conn_error (conn, err, sizeof err);
+        snprintf (why, sizeof why, "cannot reach PostgreSQL: %s", err);
+        goto fail;
+    }
+    PQsetNoticeProcessor (conn, NULL, NULL);
+    PQclear (PQexec (conn, "SET client_min_messages = warning"));
+    PGresult *res = PQexec (conn,
+        "SELECT pg_try_advisory_lock (hashtext ('leadline.intake.writer'))");
+    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
+        PQclear (res);
+        char err [200];
+        s_conn_error (conn, err, sizeof err);
+        snprintf (why, sizeof why, "cannot take the writer lock: %s", err);
+        goto fail;
+    }
+    bool locked = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
+    PQclear (res);
+    if (!locked) {
+        snprintf (why, sizeof why, "another leadline-intake holds the writer lock; "
+                  "standing by until it stops");
+        goto fail;
+    }
+    for (size_t i = 0; i < N_STMTS; i++)
+        if (ll_db_prepare (conn, s_stmts [i].name, s_stmts [i].sql)) {
+            snprintf (why, sizeof why, "cannot prepare %s (is the schema current? "
+                      "run `leadline-intake migrate`)", s_stmts [i].name);
+            goto fail;
+        }
+    if (ll_outbox_prepare (conn, "intake")) {
+        snprintf (why, sizeof why, "cannot prepare the event log statements");
+        goto fail;
+    }
+    self->conn = conn;
+    self->ready = true;
+    self->why [0] = 0;
+    ll_info ("store.ready", "connected to PostgreSQL, holding the writer lock");
+    return 0;
+fail:
+    if (strcmp (why, self->why) != 0)
+        ll_warn ("store.connect", "%s", why);
+    snprintf (self->why, sizeof self->why, "%s", why);
+    PQfinish (conn);
+    return -1;
+}
+
+bool
+intake_store_ready (intake_store_t *self)
+{
+    return self->ready;
+}
+
+const char *
+intake_store_why (intake_store_t *self)
+{
+    return self->why;
+}
+
+PGconn *
+intake_store_conn (intake_store_t *self)
+{
+    return self->conn;
+}
+
+bool
+intake_store_transient (intake_store_t *self, const char *sqlstate)
+{
+    if (!self->conn || PQstatus (self->conn) != CONNECTION_OK) {
+        intake_store_lost (self, "the connection to PostgreSQL broke");
+        return true;
+    }
+    if (ll_db_transient (self->conn, sqlstate)) {
+        //  Shutdown and crash codes end the session even while libpq still
+        //  thinks the socket is fine.
+        if (strncmp (sqlstate, "57P", 3) == 0 || strncmp (sqlstate, "08", 2) == 0)
+            intake_store_lost (self, "PostgreSQL is shutting down or restarting");
+        return true;
+    }
+    return false;
+}
+
+static int
+s_exec (intake_store_t *self, const char *sql)
+{
+    if (!self->conn)
+        return -1;
+    return ll_db_exec (self->conn, sql);
+}
+
+int intake_store_begin (intake_store_t *self) { return s_exec (self, "BEGIN"); }
+int intake_store_savepoint (intake_store_t *self) { return s_exec (self, "SAVEPOINT card"); }
+int intake_store_release (intake_store_t *self) { return s_exec (self, "RELEASE SAVEPOINT card"); }
+int intake_store_rollback_to (intake_store_t *self) { return s_exec (self, "ROLLBACK TO SAVEPOINT card"); }
+
+int
+intake_store_commit (intake_store_t *self, char *sqlstate)
+{
+    strcpy (sqlstate, "08006");
+    if (!self->conn)
+        return -1;
+    PGresult *res = ll_db_query (self->conn, "COMMIT", 0, NULL, sqlstate);
+    if (!res)
+        return -1;
+    //  COMMIT of a failed transaction answers ROLLBACK, not an error.
+    bool rolled_back = strcmp (PQcmdStatus (res), "ROLLBACK") == 0;
+    PQclear (res);
+    if (rolled_back) {
+        strcpy (sqlstate, "25P02");
+        return -1;
+    }
+    return 0;
+}
+
+void
+intake_store_rollback (intake_store_t *self)
+{
+    if (self->conn)
+        ll_db_rollback (self->conn);
+}
+
+static PGresult *
+s_run (intake_store_t *self, const char *name, int nparams, const char *const *params,
+       char *sqlstate)
+{
+    if (!self->conn) {
+        strcpy (sqlstate, "08003");
+        return NULL;
+    }
+    return ll_db_execp (self->conn, name, nparams, params, sqlstate);
+}
+
+static int
+s_run_void (intake_store_t *self, const char *name, int nparams, const char *const *params,
+            char *sqlstate)
+{
+    PGresult *res = s_run (self, name, nparams, params, sqlstate);
+    PQclear (res);
+    return res ? 0 : -1;
+}
+
+// ---------------------------------------------------------------------------
+//  Array literals: {"a","b\"c",NULL}
+
+typedef struct {
+    char *buf;
+    size_t len;
+    FILE *out;
+    size_t n;
+} s_arr_t;
+
+static void
+s_arr_open (s_arr_t *arr)
+{
+    memset (arr, 0, sizeof *arr);
+    arr->out = open_memstream (&arr->buf, &arr->len);
+    assert (arr->out);
+    fputc ('{', arr->out);
+}
+
+static void
+s_arr_sep (s_arr_t *arr)
+{
+    if (arr->n++)
+        fputc (',', arr->out);
+}
+
+static void
+s_arr_text (s_arr_t *arr, const char *s)
+{
+    s_arr_sep (arr);
+    if (!s) {
+        fputs ("NULL", arr->out);
+        return;
+    }
+    fputc ('"', arr->out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc ('\\', arr->out);
+        fputc (*s, arr->out);
+    }
+    fputc ('"', arr->out);
+}
+
+static void
+s_arr_int (s_arr_t *arr, long long v)
+{
+    s_arr_sep (arr);
+    fprintf (arr->out, "%lld", v);
+}
+
+static void
+s_arr_bytea (s_arr_t *arr, const uint8_t *data, size_t size)
+{
+    static const char hex [] = "0123456789abcdef";
+    s_arr_sep (arr);
+    fputs ("\"\\\\x", arr->out);
+    for (size_t i = 0; i < size; i++) {
+        fputc (hex [data [i] >> 4], arr->out);
+        fputc (hex [data [i] & 15], arr->out);
+    }
+    fputc ('"', arr->out);
+}
+
+static char *
+s_arr_close (s_arr_t *arr)
+{
+    fputc ('}', arr->out);
+    fclose (arr->out);
+    arr->out = NULL;
+    return arr->buf;
+}
+
+static char *
+s_text_array (const char *const *items, size_t n, bool skip_empty)
+{
+    s_arr_t arr;
+    s_arr_open (&arr);
+    for (size_t i = 0; i < n; i++)
+        if (!skip_empty || (items [i] && *items [i]))
+            s_arr_text (&arr, items [i]);
+    return s_arr_close (&arr);
+}
+
+// ---------------------------------------------------------------------------
+//  Submit batch
+
+int
+intake_store_org_lookup (intake_store_t *self, const char *const *station_ids,
+                         const char *const *employee_ids, size_t n,
+                         intake_org_row_t *out, char *sqlstate)
+{
+    char *stations = s_text_array (station_ids, n, false);
+    char *employees = s_text_array (employee_ids, n, false);
+    const char *params [] = { stations, employees };
+    PGresult *res = s_run (self, "org_lookup", 2, params, sqlstate);
+    free (stations);
+    free (employees);
+    if (!res)
+        return -1;
+    memset (out, 0, n * sizeof *out);
+    for (int r = 0; r < PQntuples (res); r++) {
+        long i = atol (PQgetvalue (res, r, 0)) - 1;
+        if (i < 0 || (size_t) i >= n)
+            continue;
+        intake_org_row_t *row = &out [i];
+        row->station_found = *PQgetvalue (res, r, 1) == 't';
+        snprintf (row->office_id, sizeof row->office_id, "%s", PQgetvalue (res, r, 2));
+        snprintf (row->district_id, sizeof row->district_id, "%s", PQgetvalue (res, r, 3));
+        row->employee_found = *PQgetvalue (res, r, 4) == 't';
+        snprintf (row->employee_station, sizeof row->employee_station, "%s",
+                  PQgetvalue (res, r, 5));
+    }
+    PQclear (res);
+    return 0;
+}
+
+int
+intake_store_idem_lookup (intake_store_t *self, const char *const *keys, size_t n,
+                          intake_idem_fn *fn, void *arg, char *sqlstate)
+{
+    char *arr = s_text_array (keys, n, true);
+    const char *params [] = { arr };
+    PGresult *res = s_run (self, "idem_lookup", 1, params, sqlstate);
+    free (arr);
+    if (!res)
+        return -1;
+    for (int r = 0; r < PQntuples (res); r++) {
+        size_t size = 0;
+        uint8_t *reply = PQunescapeBytea ((const uint8_t *) PQgetvalue (res, r, 2), &size);
+        if (reply)
+            fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), reply, size);
+        PQfreemem (reply);
+    }
+    PQclear (res);
+    return 0;
+}
+
+int
+intake_store_idem_insert (intake_store_t *self, const char *const *keys,
+                          const char *const *hashes, const uint8_t *const *replies,
+                          const size_t *sizes, size_t n, int64_t now_us, char *sqlstate)
+{
+    if (n == 0)
+        return 0;
+    char *k = s_text_array (keys, n, false);
+    char *h = s_text_array (hashes, n, false);
+    s_arr_t arr;
+    s_arr_open (&arr);
+    for (size_t i = 0; i < n; i++)
+        s_arr_bytea (&arr, replies [i], sizes [i]);
+    char *r = s_arr_close (&arr);
+    char now [24];
+    snprintf (now, sizeof now, "%lld", (long long) now_us);
+    const char *params [] = { k, h, r, now };
+    int rc = s_run_void (self, "idem_insert", 4, params, sqlstate);
+    free (k);
+    free (h);
+    free (r);
+    return rc;
+}
+
+int
+intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys,
+                         const char *const *name_zip_keys, const char *const *name_addr_keys,
+                         size_t n, int64_t since_us, intake_dup_fn *fn, void *arg,
+                         char *sqlstate)
+{
+    char *p = s_text_array (phone_keys, n, true);
+    char *z = s_text_array (name_zip_keys, n, true);
+    char *a = s_text_array (name_addr_keys, n, true);
+    char since [24];
+    snprintf (since, sizeof since, "%lld", (long long) since_us);
+    const char *params [] = { p, z, a, since };
+    PGresult *res = s_run (self, "dup_lookup", 4, params, sqlstate);
+    free (p);
+    free (z);
+    free (a);
+    if (!res)
+        return -1;
+    for (int r = 0; r < PQntuples (res); r++)
+        fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
+            PQgetvalue (res, r, 3), PQgetvalue (res, r, 4),
+            strtoll (PQgetvalue (res, r, 5), NULL, 10));
+    PQclear (res);
+    return 0;
+}
+
+static uint32_t
+s_products_mask (const char *list)
+{
+    uint32_t mask = 0;
+    char buf [512];
+    snprintf (buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *p = strtok_r (buf, ",", &save); p; p = strtok_r (NULL, ",", &save)) {
+        if (strcmp (p, "all") == 0)
+            return INTAKE_PRODUCTS_ALL;
+        int product = intake_product_parse (p);
+        if (product)
+            mask |= 1u << product;
+    }
+    return mask;
+}
+
+int
+intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
+                        const char *const *district_ids, size_t n,
+                        intake_assign_t *assign, char *sqlstate)
+{
+    char *offices = s_text_array (office_ids, n, true);
+    char *districts = s_text_array (district_ids, n, true);
+    const char *params [] = { offices, districts };
+    PGresult *res = s_run (self, "reps_lookup", 2, params, sqlstate);
+    if (res) {
+        for (int r = 0; r < PQntuples (res); r++) {
+            intake_assign_add_rep (assign, PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
+                atoi (PQgetvalue (res, r, 3)), atoi (PQgetvalue (res, r, 4)),
+                atoi (PQgetvalue (res, r, 7)), *PQgetvalue (res, r, 5) == 't',
+                strtoll (PQgetvalue (res, r, 6), NULL, 10),
+                s_products_mask (PQgetvalue (res, r, 8)));
+            intake_assign_add_member (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1),
+                                      strtoll (PQgetvalue (res, r, 9), NULL, 10));
+        }
+        PQclear (res);
+        const char *fparams [] = { districts };
+        res = s_run (self, "fallback_lookup", 1, fparams, sqlstate);
+    }
+    if (res) {
+        for (int r = 0; r < PQntuples (res); r++) {
+            intake_assign_add_rep (assign, PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
+                atoi (PQgetvalue (res, r, 3)), atoi (PQgetvalue (res, r, 4)),
+                atoi (PQgetvalue (res, r, 7)), *PQgetvalue (res, r, 5) == 't',
+                strtoll (PQgetvalue (res, r, 6), NULL, 10), INTAKE_PRODUCTS_ALL);
+            intake_assign_set_fallback (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1));
+        }
+        PQclear (res);
+    }
+    free (offices);
+    free (districts);
+    return res ? 0 : -1;
+}
+
+typedef struct {
+    s_arr_t scopes, rr_reps, currents;
+    s_arr_t load_reps, deltas;
+    size_t rr_n, load_n;
+} s_assign_out_t;
+
+static void
+s_on_rr (void *arg, const char *scope, const char *rep_id, int64_t current)
+{
+    s_assign_out_t *out = arg;
+    s_arr_text (&out->scopes, scope);
+    s_arr_text (&out->rr_reps, rep_id);
+    s_arr_int (&out->currents, current);
+    out->rr_n++;
+}
+
+static void
+s_on_load (void *arg, const char *rep_id, int delta)
+{
+    s_assign_out_t *out = arg;
+    s_arr_text (&out->load_reps, rep_id);
+    s_arr_int (&out->deltas, delta);
+    out->load_n++;
+}
+
+int
+intake_store_save_assign (intake_store_t *self, intake_assign_t *assign, char *sqlstate)
+{
+    s_assign_out_t out = { .rr_n = 0 };
+    s_arr_open (&out.scopes);
+    s_arr_open (&out.rr_reps);
+    s_arr_open (&out.currents);
+    s_arr_open (&out.load_reps);
+    s_arr_open (&out.deltas);
+    intake_assign_changes (assign, s_on_rr, s_on_load, &out);
+    char *scopes = s_arr_close (&out.scopes);
+    char *rr_reps = s_arr_close (&out.rr_reps);
+    char *currents = s_arr_close (&out.currents);
+    char *load_reps = s_arr_close (&out.load_reps);
+    char *deltas = s_arr_close (&out.deltas);
+    int rc = 0;
+    if (out.rr_n) {
+        const char *params [] = { scopes, rr_reps, currents };
+        rc = s_run_void (self, "rr_save", 3, params, sqlstate);
+    }
+    if (rc == 0 && out.load_n) {
+        const char *params [] = { load_reps, deltas };
+        rc = s_run_void (self, "load_add", 2, params, sqlstate);
+    }
+    free (scopes);
+    free (rr_reps);
+    free (currents);
+    free (load_reps);
+    free (deltas);
+    return rc;
+}
+
+int
+intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows, size_t n,
+                           char *sqlstate)
+{
+    if (n == 0)
+        return 0;
+    enum { NCOLS = 26 };
+    s_arr_t cols [NCOLS];
+    for (int c = 0; c < NCOLS; c++)
+        s_arr_open (&cols [c]);
+    for (size_t i = 0; i < n; i++) {
+        const intake_lead_row_t *r = &rows [i];
+        int c = 0;
+        s_arr_text (&cols [c++], r->id);
+        s_arr_text (&cols [c++], r->key);
+        s_arr_text (&cols [c++], r->employee_id);
+        s_arr_text (&cols [c++], r->station_id);
+        s_arr_text (&cols [c++], r->office_id);
+        s_arr_text (&cols [c++], r->district_id);
+        s_arr_int (&cols [c++], r->program);
+        s_arr_int (&cols [c++], r->card_completed_us);
+        s_arr_int (&cols [c++], r->entered_us);
+        s_arr_text (&cols [c++], r->business_name);
+        s_arr_text (&cols [c++], r->business_address ? r->business_address : "");
+        s_arr_text (&cols [c++], r->business_zip);
+        s_arr_text (&cols [c++], r->contact_name);
+        s_arr_text (&cols [c++], r->contact_phone ? r->contact_phone : "");
+        s_arr_text (&cols [c++], r->contact_email ? r->contact_email : "");
+        s_arr_text (&cols [c++], r->products);
+        s_arr_text (&cols [c++], r->notes ? r->notes : "");
+        s_arr_text (&cols [c++], r->phone_key);
+        s_arr_text (&cols [c++], r->name_zip_key);
+        s_arr_text (&cols [c++], r->name_addr_key);
+        s_arr_text (&cols [c++], r->duplicate_of);
+        s_arr_text (&cols [c++], r->matched_on);
+        s_arr_text (&cols [c++], r->status);
+        s_arr_text (&cols [c++], r->rep_id);
+        s_arr_text (&cols [c++], r->assign_reason ? r->assign_reason : "");
+        s_arr_text (&cols [c++], r->fallback ? "t" : "f");
+        assert (c == NCOLS);
+    }
+    const char *params [NCOLS];
+    for (int c = 0; c < NCOLS; c++)
+        params [c] = s_arr_close (&cols [c]);
+    int rc = s_run_void (self, "leads_insert", NCOLS, params, sqlstate);
+    for (int c = 0; c < NCOLS; c++)
+        free ((char *) params [c]);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+//  Updates
+
+int
+intake_store_lead_get (intake_store_t *self, const char *lead_id,
+                       intake_lead_state_t *state, char *sqlstate)
+{
+    const char *params [] = { lead_id };
+    PGresult *res = s_run (self, "lead_get", 1, params, sqlstate);
+    if (!res)
+        return -1;
+    int found = PQntuples (res) > 0;
+    if (found) {
+        snprintf (state->rep_id, sizeof state->rep_id, "%s", PQgetvalue (res, 0, 0));
+        snprintf (state->status, sizeof state->status, "%s", PQgetvalue (res, 0, 1));
+        snprintf (state->employee_id, sizeof state->employee_id, "%s", PQgetvalue (res, 0, 2));
+        snprintf (state->district_id, sizeof state->district_id, "%s", PQgetvalue (res, 0, 3));
+        snprintf (state->duplicate_of, sizeof state->duplicate_of, "%s", PQgetvalue (res, 0, 4));
+        state->outcome = atoi (PQgetvalue (res, 0, 5));
+    }
+    PQclear (res);
+    return found;
+}
+
+int
+intake_store_contact (intake_store_t *self, const char *lead_id, const char *rep_id,
+                      int kind, int64_t at_us, const char *note, char *sqlstate)
+{
+    char kind_s [8], at [24];
+    snprintf (kind_s, sizeof kind_s, "%d", kind);
+    snprintf (at, sizeof at, "%lld", (long long) at_us);
+    const char *ins [] = { lead_id, rep_id, kind_s, at, note ? note : "" };
+    const char *upd [] = { lead_id, at, kind_s };
+    if (s_run_void (self, "contact_insert", 5, ins, sqlstate))
+        return -1;
+    return s_run_void (self, "contact_update", 3, upd, sqlstate);
+}
+
+int
+intake_store_outcome (intake_store_t *self, const char *lead_id, const char *rep_id,
+                      int outcome, const char *products, int64_t revenue_cents,
+                      const char *lost_reason, int64_t at_us, char *sqlstate)
+{
+    char outcome_s [8], revenue [24], at [24];
+    snprintf (outcome_s, sizeof outcome_s, "%d", outcome);
+    snprintf (revenue, sizeof revenue, "%lld", (long long) revenue_cents);
+    snprintf (at, sizeof at, "%lld", (long long) at_us);
+    const char *params [] = { lead_id, outcome_s, products, revenue,
+                              lost_reason ? lost_reason : "", at };
+    if (s_run_void (self, "outcome_update", 6, params, sqlstate))
+        return -1;
+    //  The outcome closes the lead: one less open lead for the rep.
+    char arr [80];
+    s_arr_t a;
+    s_arr_open (&a);
+    s_arr_text (&a, rep_id);
+    char *reps = s_arr_close (&a);
+    snprintf (arr, sizeof arr, "{-1}");
+    const char *lp [] = { reps, arr };
+    int rc = s_run_void (self, "load_add", 2, lp, sqlstate);
+    free (reps);
+    return rc;
+}
+
+int
+intake_store_reassign (intake_store_t *self, const char *lead_id, const char *from_rep,
+                       const char *to_rep, const char *reason, int64_t at_us, char *sqlstate)
+{
+    char at [24];
+    snprintf (at, sizeof at, "%lld", (long long) at_us);
+    const char *params [] = { lead_id, to_rep, reason, at };
+    if (s_run_void (self, "reassign_update", 4, params, sqlstate))
+        return -1;
+    s_arr_t reps, deltas;
+    s_arr_open (&reps);
+    s_arr_open (&deltas);
+    if (from_rep && *from_rep) {
+        s_arr_text (&reps, from_rep);
+        s_arr_int (&deltas, -1);
+    }
+    s_arr_text (&reps, to_rep);
+    s_arr_int (&deltas, 1);
+    char *r = s_arr_close (&reps);
+    char *d = s_arr_close (&deltas);
+    const char *lp [] = { r, d };
+    int rc = s_run_void (self, "load_add", 2, lp, sqlstate);
+    free (r);
+    free (d);
+    return rc;
+}
+
+int
+intake_store_rep_get (intake_store_t *self, const char *rep_id, intake_rep_info_t *info,
+                      char *sqlstate)
+{
+    const char *params [] = { rep_id };
+    PGresult *res = s_run (self, "rep_get", 1, params, sqlstate);
+    if (!res)
+        return -1;
+    int found = PQntuples (res) > 0;
+    if (found) {
+        snprintf (info->name, sizeof info->name, "%s", PQgetvalue (res, 0, 0));
+        info->active = *PQgetvalue (res, 0, 1) == 't';
+    }
+    PQclear (res);
+    return found;
+}
+
+int
+intake_store_manager_get (intake_store_t *self, const char *manager_id, char *district,
+                          size_t cap, char *sqlstate)
+{
+    const char *params [] = { manager_id };
+    PGresult *res = s_run (self, "manager_get", 1, params, sqlstate);
+    if (!res)
+        return -1;
+    int found = PQntuples (res) > 0;
+    if (found)
+        snprintf (district, cap, "%s", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return found;
+}

@@ -1,0 +1,154 @@
+/*  leadline-intake — the one write gateway from the field. Start-up only:
+    migrate / check / run, then one event loop owning the command ROUTER,
+    the event relay and the store connection (see docs/intake.md). */
+#include "intake.h"
+#include "intake_server.h"
+#include "ll_config.h"
+#include "ll_db.h"
+#include "ll_http.h"
+#include "ll_log.h"
+#include "ll_outbox.h"
+#include "ll_service.h"
+#ifdef LL_HAVE_RELAY
+#include "ll_relay.h"
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const ll_migration_t ll_intake_migrations [];
+extern const size_t ll_intake_migration_count;
+extern const ll_migration_t ll_org_migrations [];
+extern const size_t ll_org_migration_count;
+
+static const ll_service_info_t s_info = {
+    .name = "intake",
+    .binary = "leadline-intake",
+    .summary = "takes lead cards and rep updates, validates, de-duplicates, assigns, "
+               "acknowledges after commit",
+    .environment =
+        "  LEADLINE_INTAKE_ENDPOINT  command ROUTER (default tcp://*:7100)\n"
+        "  LEADLINE_INTAKE_PUB       event PUB, stream \"intake\" (default tcp://*:7101)\n"
+        "  LEADLINE_INTAKE_REPLAY    replay ROUTER (default tcp://*:7102)\n"
+        "  LEADLINE_INTAKE_HTTP      /healthz /readyz /metrics (default 127.0.0.1:9100; 0 = off)\n"
+        "  LEADLINE_INTAKE_BATCH     most commands per transaction (default 256)\n"
+        "  LEADLINE_INTAKE_MAX_CARD_AGE_DAYS  older cards are refused (default 30)\n"
+        "  LEADLINE_INTAKE_RETRY_MS  retry_after_ms when the store is down (default 1000)\n",
+};
+
+static int
+s_migrate (const char *conninfo)
+{
+    PGconn *conn = ll_db_connect (conninfo, 30000);
+    if (!conn)
+        return 1;
+    int rc = 0;
+    if (ll_db_migrate (conn, "org", "service", ll_org_migrations, ll_org_migration_count) < 0
+    ||  ll_db_migrate (conn, "intake", "service", ll_intake_migrations,
+                       ll_intake_migration_count) < 0
+    ||  ll_outbox_migrate (conn, "intake"))
+        rc = 1;
+    PQfinish (conn);
+    return rc;
+}
+
+static int
+s_check (PGconn *conn)
+{
+    if (ll_db_check_schema (conn, "org", "service", s_info.binary, ll_org_migrations,
+                            ll_org_migration_count)
+    ||  ll_db_check_schema (conn, "intake", "service", s_info.binary, ll_intake_migrations,
+                            ll_intake_migration_count))
+        return -1;
+    //  The event log's migrations live in the common library; it must exist.
+    if (ll_db_schema_version (conn, "intake", "outbox") <= 0) {
+        ll_error ("db.schema", "intake's event log is missing: run `%s migrate` first",
+                  s_info.binary);
+        return -1;
+    }
+    return 0;
+}
+
+#ifdef LL_HAVE_RELAY
+static bool
+s_relay_ready (void *arg, const char **why)
+{
+    if (ll_relay_ready (arg))
+        return true;
+    *why = "the event relay cannot reach PostgreSQL";
+    return false;
+}
+#endif
+
+int
+main (int argc, char **argv)
+{
+    ll_command_t cmd = ll_service_args (&s_info, argc, argv);
+    const char *conninfo = ll_config_db ();
+    if (cmd == LL_CMD_MIGRATE)
+        return s_migrate (conninfo);
+
+    //  Refuse to run on a schema older than this binary. If the store is
+    //  not there at all, start anyway: the loop reconnects and /readyz
+    //  says why it is not ready.
+    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
+    if (conn) {
+        int rc = s_check (conn);
+        PQfinish (conn);
+        if (rc)
+            return 1;
+        if (cmd == LL_CMD_CHECK) {
+            printf ("%s: store reachable, schemas current\n", s_info.binary);
+            return 0;
+        }
+    }
+    else
+    if (cmd == LL_CMD_CHECK)
+        return 1;
+
+    const char *http_addr = ll_config_str ("LEADLINE_INTAKE_HTTP", "127.0.0.1:9100");
+    ll_http_t *http = ll_http_start (http_addr);
+    if (!http && strcmp (http_addr, "0") != 0)
+        return 1;
+    intake_ctx_t ctx = {
+        .store = intake_store_new (conninfo),
+        .max_age_days = (int) ll_config_int ("LEADLINE_INTAKE_MAX_CARD_AGE_DAYS", 30),
+        .retry_ms = (uint32_t) ll_config_int ("LEADLINE_INTAKE_RETRY_MS", 1000),
+    };
+    intake_store_connect (ctx.store);
+    zsys_init ();
+    zsys_set_linger (0);
+    zloop_t *loop = zloop_new ();
+    intake_server_t *server = intake_server_new (&ctx, http,
+        ll_config_str ("LEADLINE_INTAKE_ENDPOINT", "tcp://*:7100"),
+        (int) ll_config_int ("LEADLINE_INTAKE_BATCH", 256));
+    int rc = 1;
+    if (!server || intake_server_attach (server, loop))
+        goto done;
+#ifdef LL_HAVE_RELAY
+    ll_relay_t *relay = ll_relay_new (conninfo, "intake", "intake",
+        ll_config_str ("LEADLINE_INTAKE_PUB", "tcp://*:7101"),
+        ll_config_str ("LEADLINE_INTAKE_REPLAY", "tcp://*:7102"));
+    if (!relay)
+        goto done;
+    ll_relay_declare_stream (relay, "intake");
+    if (ll_relay_attach (relay, loop)) {
+        ll_relay_destroy (&relay);
+        goto done;
+    }
+    intake_server_set_ready_fn (server, s_relay_ready, relay);
+#endif
+    ll_info ("intake.start", "leadline-intake %s running", LEADLINE_VERSION);
+    zloop_start (loop);
+    ll_info ("intake.stop", "stopping: the last batch was answered");
+    rc = 0;
+#ifdef LL_HAVE_RELAY
+    ll_relay_destroy (&relay);
+#endif
+done:
+    intake_server_destroy (&server);
+    zloop_destroy (&loop);
+    intake_store_destroy (&ctx.store);
+    ll_http_destroy (&http);
+    return rc;
+}
