@@ -10,7 +10,7 @@ PKGS=(
   libpq-dev postgresql postgresql-contrib
   libmicrohttpd-dev libcmocka-dev uuid-dev libcurl4-openssl-dev libsystemd-dev
   clang libclang-rt-14-dev
-  python3 iproute2 procps util-linux
+  python3 iproute2 procps util-linux curl
 )
 
 missing=()
