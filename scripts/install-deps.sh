@@ -8,7 +8,7 @@ PKGS=(
   libzmq3-dev libczmq-dev
   libprotobuf-c-dev protobuf-c-compiler
   libpq-dev postgresql postgresql-contrib
-  libmicrohttpd-dev libcmocka-dev uuid-dev libcurl4-openssl-dev libsystemd-dev
+  libmicrohttpd-dev libcmocka-dev uuid-dev libcurl4-openssl-dev libssl-dev libsystemd-dev
   clang libclang-rt-14-dev
   python3 iproute2 procps util-linux curl
 )
