@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 static void
 s_help (const ll_service_info_t *info, FILE *out)
@@ -72,4 +73,18 @@ ll_service_args (const ll_service_info_t *info, int argc, char **argv)
     ll_log_init (info->name);
     ll_clock_init ();
     return cmd;
+}
+
+void
+ll_service_ready (const ll_service_info_t *info)
+{
+    sd_notify (0, "READY=1\nSTATUS=serving");
+    ll_info ("service.ready", "%s %s ready", info->binary, LEADLINE_VERSION);
+}
+
+void
+ll_service_stopping (const ll_service_info_t *info)
+{
+    sd_notify (0, "STOPPING=1\nSTATUS=draining");
+    ll_info ("service.stopping", "%s draining and stopping", info->binary);
 }

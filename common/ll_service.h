@@ -18,6 +18,11 @@ typedef enum { LL_CMD_RUN = 0, LL_CMD_MIGRATE = 1, LL_CMD_CHECK = 2 } ll_command
 //  and the clock, and returns the subcommand.
 ll_command_t ll_service_args (const ll_service_info_t *info, int argc, char **argv);
 
+//  Tells the service manager (systemd Type=notify) the service is ready,
+//  or is stopping; does nothing when not run under one. Also logs it.
+void ll_service_ready (const ll_service_info_t *info);
+void ll_service_stopping (const ll_service_info_t *info);
+
 //  The variables every service reads, for the help text.
 #define LL_SERVICE_COMMON_ENV \
     "  LEADLINE_DB           PostgreSQL connection string\n" \
