@@ -9,9 +9,7 @@
 #include "ll_log.h"
 #include "ll_outbox.h"
 #include "ll_service.h"
-#ifdef LL_HAVE_RELAY
 #include "ll_relay.h"
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +67,6 @@ s_check (PGconn *conn)
     return 0;
 }
 
-#ifdef LL_HAVE_RELAY
 static bool
 s_relay_ready (void *arg, const char **why)
 {
@@ -78,7 +75,6 @@ s_relay_ready (void *arg, const char **why)
     *why = "the event relay cannot reach PostgreSQL";
     return false;
 }
-#endif
 
 int
 main (int argc, char **argv)
@@ -123,29 +119,24 @@ main (int argc, char **argv)
         ll_config_str ("LEADLINE_INTAKE_ENDPOINT", "tcp://*:7100"),
         (int) ll_config_int ("LEADLINE_INTAKE_BATCH", 256));
     int rc = 1;
+    ll_relay_t *relay = NULL;
     if (!server || intake_server_attach (server, loop))
         goto done;
-#ifdef LL_HAVE_RELAY
-    ll_relay_t *relay = ll_relay_new (conninfo, "intake", "intake",
+    relay = ll_relay_new (conninfo, "intake", "intake",
         ll_config_str ("LEADLINE_INTAKE_PUB", "tcp://*:7101"),
         ll_config_str ("LEADLINE_INTAKE_REPLAY", "tcp://*:7102"));
     if (!relay)
         goto done;
     ll_relay_declare_stream (relay, "intake");
-    if (ll_relay_attach (relay, loop)) {
-        ll_relay_destroy (&relay);
+    if (ll_relay_attach (relay, loop))
         goto done;
-    }
     intake_server_set_ready_fn (server, s_relay_ready, relay);
-#endif
-    ll_info ("intake.start", "leadline-intake %s running", LEADLINE_VERSION);
+    ll_service_ready (&s_info);
     zloop_start (loop);
-    ll_info ("intake.stop", "stopping: the last batch was answered");
+    ll_service_stopping (&s_info);
     rc = 0;
-#ifdef LL_HAVE_RELAY
-    ll_relay_destroy (&relay);
-#endif
 done:
+    ll_relay_destroy (&relay);     // before the loop it is attached to
     intake_server_destroy (&server);
     zloop_destroy (&loop);
     intake_store_destroy (&ctx.store);

@@ -1,6 +1,6 @@
 /*  Intake against the real binary and a private PostgreSQL.
     Usage (from ctest, under tests/lib/with-pg):
-      test_intake invalid|retry|dup|assign|fairness|concurrent|updates|pgdown
+      test_intake invalid|retry|dup|assign|fairness|concurrent|updates|poison|pgdown
     Each case starts its own leadline-intake, talks to it over a DEALER and
     checks the replies and what the store holds. No timing assertions:
     timeouts only bound how long a broken build can hang. */
@@ -854,12 +854,68 @@ s_case_pgdown (tc_client_t *client, PGconn *db)
     PQfinish (db);
 }
 
+// ---------------------------------------------------------------------------
+//  poison: a card the store refuses does not sink the rest of its batch
+
+static void
+s_case_poison (tc_client_t *client, PGconn *db)
+{
+    //  A trigger stands in for whatever a validator could miss.
+    PGresult *res = PQexec (db,
+        "CREATE FUNCTION intake.poison () RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN IF NEW.business_name = 'POISON' THEN"
+        "   RAISE EXCEPTION 'poisoned card' USING ERRCODE = '22023'; END IF;"
+        " RETURN NEW; END $$;"
+        "CREATE TRIGGER poison BEFORE INSERT ON intake.leads"
+        " FOR EACH ROW EXECUTE FUNCTION intake.poison ()");
+    CHECK (PQresultStatus (res) == PGRES_COMMAND_OK, "trigger: %s", PQerrorMessage (db));
+    PQclear (res);
+    const int n = 12;
+    tc_card_t cards [12];
+    ll_envelope_t env = LEADLINE__V1__ENVELOPE__INIT;
+    Leadline__V1__SubmitLead submit = LEADLINE__V1__SUBMIT_LEAD__INIT;
+    env.version = 1;
+    env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
+    env.submit_lead = &submit;
+    for (int i = 0; i < n; i++) {
+        tc_card_init (&cards [i], "E1", "S-MAIN", 9000 + i);
+        if (i == 5)
+            cards [i].business.name = "POISON";
+        submit.card = &cards [i].card;
+        char key [64], id [40];
+        snprintf (id, sizeof id, "poison-msg-%d", i);
+        env.message_id = id;
+        env.idempotency_key = s_key (key, "poison", i);
+        zframe_t *f = ll_envelope_frame (&env);
+        zframe_send (&f, client->dealer, 0);
+    }
+    int ok = 0, refused = 0;
+    for (int i = 0; i < n; i++) {
+        ll_envelope_t *reply = tc_recv (client, 10000);
+        if (!reply)
+            break;
+        if (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK)
+            ok++;
+        else {
+            const Leadline__V1__FieldError *e = tc_field_error (reply, "card");
+            CHECK (strcmp (reply->message_id, "poison-msg-5") == 0 && e
+                   && strcmp (e->code, "rejected") == 0, "only the poisoned card is refused");
+            refused++;
+        }
+        ll_envelope_free (&reply);
+    }
+    CHECK (ok == n - 1 && refused == 1, "%d taken, %d refused", ok, refused);
+    CHECK (s_leads (db) == n - 1, "the other cards are stored");
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.event_log WHERE type = 'lead_entered'",
+                       NULL) == n - 1, "and only their events");
+}
+
 int
 main (int argc, char **argv)
 {
     if (argc < 2) {
         fprintf (stderr, "usage: test_intake invalid|retry|dup|assign|fairness|concurrent|"
-                 "updates|pgdown\n");
+                 "updates|poison|pgdown\n");
         return 2;
     }
     const char *name = argv [1];
@@ -874,6 +930,7 @@ main (int argc, char **argv)
     else if (strcmp (name, "fairness") == 0) s_case_fairness (client, db);
     else if (strcmp (name, "concurrent") == 0) s_case_concurrent (client, db);
     else if (strcmp (name, "updates") == 0) s_case_updates (client, db);
+    else if (strcmp (name, "poison") == 0) s_case_poison (client, db);
     else if (strcmp (name, "pgdown") == 0) {
         s_case_pgdown (client, db);
         db = NULL;
