@@ -179,6 +179,17 @@ ll_subscriber_ready (ll_subscriber_t *self)
     return self->conn && PQstatus (self->conn) == CONNECTION_OK && !self->stall [0];
 }
 
+bool
+ll_subscriber_caught_up (ll_subscriber_t *self)
+{
+    if (!ll_subscriber_ready (self))
+        return false;
+    for (size_t i = 0; i < self->n_streams; i++)
+        if (self->streams [i].replaying || self->streams [i].cursor < self->streams [i].head)
+            return false;
+    return true;
+}
+
 //  Asks the producer for everything after the cursor. `why` names a new
 //  replay ("start", "gap", "behind", "retry"); NULL re-asks within one.
 static void

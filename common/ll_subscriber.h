@@ -46,5 +46,9 @@ int ll_subscriber_attach (ll_subscriber_t *self, zloop_t *loop);
 //  Last applied sequence of `stream` (0 if none yet).
 uint64_t ll_subscriber_cursor (ll_subscriber_t *self, const char *stream);
 bool ll_subscriber_ready (ll_subscriber_t *self);
+//  True when the store is up and every followed stream has finished its
+//  catch-up replay with the cursor at the producer's head as last heard:
+//  what the producer committed before then has been applied.
+bool ll_subscriber_caught_up (ll_subscriber_t *self);
 
 #endif
