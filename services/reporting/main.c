@@ -1,0 +1,199 @@
+/*  leadline-reporting — keeps the report roll-ups current from intake's and
+    the SLA watcher's events and answers reports over HTTP (docs/reports.md).
+    One event loop owns the subscriber (streams "intake" and "sla"), the
+    relay of stream "reporting" and the publisher of station reports; the
+    HTTP thread serves the reports on its own store connection. */
+#include "reporting_apply.h"
+#include "reporting_http.h"
+#include "reporting_publish.h"
+#include "ll_config.h"
+#include "ll_db.h"
+#include "ll_http.h"
+#include "ll_log.h"
+#include "ll_outbox.h"
+#include "ll_relay.h"
+#include "ll_service.h"
+#include "ll_subscriber.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const ll_migration_t ll_reporting_migrations [];
+extern const size_t ll_reporting_migration_count;
+
+static const ll_service_info_t s_info = {
+    .name = "reporting",
+    .binary = "leadline-reporting",
+    .summary = "keeps report roll-ups current from the events; serves the carrier, station, "
+               "district and campaign reports; publishes station reports each period",
+    .environment =
+        "  LEADLINE_REPORTING_HTTP          reports + /healthz /readyz /metrics\n"
+        "                                   (default 127.0.0.1:9103; 0 = off)\n"
+        "  LEADLINE_REPORTING_PUB           event PUB, stream \"reporting\" (default tcp://*:7131)\n"
+        "  LEADLINE_REPORTING_REPLAY        replay ROUTER (default tcp://*:7132)\n"
+        "  LEADLINE_REPORTING_INTAKE_PUB    intake's PUB to follow (default tcp://127.0.0.1:7101)\n"
+        "  LEADLINE_REPORTING_INTAKE_REPLAY intake's replay (default tcp://127.0.0.1:7102)\n"
+        "  LEADLINE_REPORTING_SLA_PUB       the SLA watcher's PUB (default tcp://127.0.0.1:7111)\n"
+        "  LEADLINE_REPORTING_SLA_REPLAY    the SLA watcher's replay (default tcp://127.0.0.1:7112)\n"
+        "  LEADLINE_REPORTING_TARGET        participation target, percent (default 35)\n"
+        "  LEADLINE_REPORTING_DEADLINE_GOAL share of leads that must meet each deadline,\n"
+        "                                   percent (default 95)\n"
+        "  LEADLINE_REPORTING_PUBLISH       publish station reports at each period end (default yes)\n"
+        "  LEADLINE_REPORTING_PUBLISH_MS    how often to look for due reports, ms (default 1000)\n"
+        "  LEADLINE_REPORTING_PUBLISH_BATCH most reports published per look (default 20)\n",
+};
+
+static int
+s_migrate (const char *conninfo)
+{
+    PGconn *conn = ll_db_connect (conninfo, 30000);
+    if (!conn)
+        return 1;
+    int rc = 0;
+    if (ll_db_migrate (conn, "reporting", "service", ll_reporting_migrations,
+                       ll_reporting_migration_count) < 0
+    ||  ll_outbox_migrate (conn, "reporting")
+    ||  ll_subscriber_migrate (conn, "reporting"))
+        rc = 1;
+    PQfinish (conn);
+    return rc;
+}
+
+static int
+s_check (PGconn *conn)
+{
+    if (ll_db_check_schema (conn, "reporting", "service", s_info.binary,
+                            ll_reporting_migrations, ll_reporting_migration_count))
+        return -1;
+    if (ll_db_schema_version (conn, "reporting", "outbox") <= 0
+    ||  ll_db_schema_version (conn, "reporting", "cursor") <= 0) {
+        ll_error ("db.schema", "reporting's event log or cursors are missing: run `%s migrate` first",
+                  s_info.binary);
+        return -1;
+    }
+    PGresult *res = ll_db_query (conn, "SELECT to_regclass('org.districts') IS NOT NULL", 0, NULL, NULL);
+    bool org = res && PQgetvalue (res, 0, 0) [0] == 't';
+    PQclear (res);
+    if (!org)
+        ll_warn ("db.schema", "schema org is not there yet: reports need it (created by "
+                 "`leadline-intake migrate`, loaded by `leadline admin import`); events wait");
+    return 0;
+}
+
+typedef struct {
+    ll_http_t *http;
+    ll_subscriber_t *sub;
+    ll_relay_t *relay;
+    reporting_publisher_t *publisher;
+    bool publish;
+} service_t;
+
+static int
+s_publish_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    service_t *self = arg;
+    if (self->publish)
+        reporting_publisher_tick (self->publisher);
+    return 0;
+}
+
+static int
+s_ready_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    service_t *self = arg;
+    if (!self->http)
+        return 0;
+    if (!ll_subscriber_ready (self->sub))
+        ll_http_set_ready (self->http, false, "the event subscriber cannot reach PostgreSQL");
+    else
+    if (!ll_relay_ready (self->relay))
+        ll_http_set_ready (self->http, false, "the event relay cannot reach PostgreSQL");
+    else
+    if (self->publish && !reporting_publisher_ready (self->publisher))
+        ll_http_set_ready (self->http, false, "the report publisher cannot reach PostgreSQL");
+    else
+        ll_http_set_ready (self->http, true, "");
+    return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+    ll_command_t cmd = ll_service_args (&s_info, argc, argv);
+    const char *conninfo = ll_config_db ();
+    if (cmd == LL_CMD_MIGRATE)
+        return s_migrate (conninfo);
+
+    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
+    if (conn) {
+        int rc = s_check (conn);
+        PQfinish (conn);
+        if (rc)
+            return 1;
+        if (cmd == LL_CMD_CHECK) {
+            printf ("%s: store reachable, schemas current\n", s_info.binary);
+            return 0;
+        }
+    }
+    else
+    if (cmd == LL_CMD_CHECK)
+        return 1;
+
+    double target = atof (ll_config_str ("LEADLINE_REPORTING_TARGET", "35"));
+    double goal = atof (ll_config_str ("LEADLINE_REPORTING_DEADLINE_GOAL", "95"));
+    if (target <= 0 || target > 100 || goal <= 0 || goal > 100) {
+        fprintf (stderr, "%s: LEADLINE_REPORTING_TARGET and LEADLINE_REPORTING_DEADLINE_GOAL "
+                 "are percentages between 0 and 100\n", s_info.binary);
+        return 2;
+    }
+    service_t self = { .publish = ll_config_bool ("LEADLINE_REPORTING_PUBLISH", true) };
+    reporting_http_t *pages = reporting_http_new (conninfo, target, goal);
+    const char *http_addr = ll_config_str ("LEADLINE_REPORTING_HTTP", "127.0.0.1:9103");
+    self.http = ll_http_start (http_addr);
+    if ((!self.http && strcmp (http_addr, "0") != 0) || !pages)
+        return 1;
+    if (self.http)
+        ll_http_route (self.http, "/reports", reporting_http_handle, pages);
+
+    zsys_init ();
+    zsys_set_linger (0);
+    zloop_t *loop = zloop_new ();
+    int rc = 1;
+    self.sub = ll_subscriber_new (conninfo, "reporting", reporting_apply, NULL);
+    self.relay = ll_relay_new (conninfo, "reporting", "reporting",
+        ll_config_str ("LEADLINE_REPORTING_PUB", "tcp://*:7131"),
+        ll_config_str ("LEADLINE_REPORTING_REPLAY", "tcp://*:7132"));
+    self.publisher = reporting_publisher_new (conninfo, target, goal,
+        (int) ll_config_int ("LEADLINE_REPORTING_PUBLISH_BATCH", 20));
+    if (!self.sub || !self.relay || !self.publisher)
+        goto done;
+    ll_subscriber_on_connect (self.sub, reporting_apply_prepare);
+    if (ll_subscriber_follow (self.sub, "intake",
+            ll_config_str ("LEADLINE_REPORTING_INTAKE_PUB", "tcp://127.0.0.1:7101"),
+            ll_config_str ("LEADLINE_REPORTING_INTAKE_REPLAY", "tcp://127.0.0.1:7102"))
+    ||  ll_subscriber_follow (self.sub, "sla",
+            ll_config_str ("LEADLINE_REPORTING_SLA_PUB", "tcp://127.0.0.1:7111"),
+            ll_config_str ("LEADLINE_REPORTING_SLA_REPLAY", "tcp://127.0.0.1:7112"))
+    ||  ll_subscriber_attach (self.sub, loop))
+        goto done;
+    ll_relay_declare_stream (self.relay, "reporting");
+    if (ll_relay_attach (self.relay, loop))
+        goto done;
+    long publish_ms = ll_config_int ("LEADLINE_REPORTING_PUBLISH_MS", 1000);
+    zloop_timer (loop, (size_t) (publish_ms > 0 ? publish_ms : 1000), 0, s_publish_timer, &self);
+    zloop_timer (loop, 500, 0, s_ready_timer, &self);
+    ll_info ("reporting.start", "leadline-reporting %s running; reports on http://%s/reports/",
+             LEADLINE_VERSION, http_addr);
+    zloop_start (loop);
+    ll_info ("reporting.stop", "stopping");
+    rc = 0;
+done:
+    //  The HTTP thread goes first: it may be using its connection.
+    ll_http_destroy (&self.http);
+    reporting_http_destroy (&pages);
+    ll_subscriber_destroy (&self.sub);
+    ll_relay_destroy (&self.relay);
+    reporting_publisher_destroy (&self.publisher);
+    zloop_destroy (&loop);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/*  reporting_apply — turns intake's and the SLA watcher's events into
+    changes of reporting.lead_fact, inside the subscriber's transaction (the
+    same one that moves the cursor). The roll-ups follow from the fact
+    table's trigger, so an event's effect on every report commits with it
+    or not at all. */
+#ifndef REPORTING_APPLY_H
+#define REPORTING_APPLY_H
+#include "ll_envelope.h"
+#include <libpq-fe.h>
+
+//  ll_prepare_fn: prepares the statements on the subscriber's connection.
+int reporting_apply_prepare (PGconn *conn, void *arg);
+//  ll_apply_fn: applies one event. Events reporting does not use are
+//  skipped (the cursor still moves past them).
+int reporting_apply (PGconn *conn, const ll_envelope_t *event, void *arg);
+
+#endif
