@@ -6,5 +6,6 @@
 
 int cmd_admin (int argc, char **argv);      // cli/cmd_admin.c: org import, keys
 int cmd_terminal (int argc, char **argv);   // cli/cmd_terminal.c: station terminal
+int cmd_rep (int argc, char **argv);        // cli/cmd_rep.c: notifications, rep updates
 
 #endif

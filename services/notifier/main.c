@@ -1,0 +1,309 @@
+/*  leadline-notifier — turns events into notifications for people, keeps a
+    durable inbox per person, delivers live to connected clients and over
+    email and webhooks (docs/notifier.md). Start-up and the one event loop:
+
+      subscriber (streams intake, sla, reporting)
+        apply(event): route -> insert into the inbox, in the subscriber's
+        transaction; what is new is staged here
+      after the commit: the staged notifications go to connected clients
+      ROUTER for person clients, channel worker, ops HTTP: their own parts
+
+    Why deliver after the commit and not from apply: a batch that rolls
+    back would otherwise have shown clients notifications that do not
+    exist. apply cannot see the commit, so a one-shot timer runs right
+    after the subscriber's handler returns and keeps what the subscriber's
+    cursor says was committed; the rest is dropped (it is applied again,
+    and staged again, when the subscriber retries). */
+#include "notifier.h"
+#include "notifier_channels.h"
+#include "notifier_clients.h"
+#include "notifier_inbox.h"
+#include "notifier_route.h"
+#include "ll_clock.h"
+#include "ll_config.h"
+#include "ll_db.h"
+#include "ll_http.h"
+#include "ll_log.h"
+#include "ll_metrics.h"
+#include "ll_service.h"
+#include "ll_subscriber.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const ll_migration_t ll_notifier_migrations [];
+extern const size_t ll_notifier_migration_count;
+
+static const ll_service_info_t s_info = {
+    .name = "notifier",
+    .binary = "leadline-notifier",
+    .summary = "turns events into notifications: a durable inbox per person, live delivery "
+               "to clients, email and webhooks",
+    .environment =
+        "  LEADLINE_NOTIFIER_ENDPOINT     ROUTER for person clients (default tcp://*:7120)\n"
+        "  LEADLINE_NOTIFIER_HTTP         /healthz /readyz /metrics /dead-letters\n"
+        "                                 (default 127.0.0.1:9102; 0 = off)\n"
+        "  LEADLINE_INTAKE_PUB_CONNECT    stream \"intake\" PUB (default tcp://127.0.0.1:7101)\n"
+        "  LEADLINE_INTAKE_REPLAY_CONNECT stream \"intake\" replay (default tcp://127.0.0.1:7102)\n"
+        "  LEADLINE_SLA_PUB_CONNECT       stream \"sla\" PUB (default tcp://127.0.0.1:7111)\n"
+        "  LEADLINE_SLA_REPLAY_CONNECT    stream \"sla\" replay (default tcp://127.0.0.1:7112)\n"
+        "  LEADLINE_REPORTING_PUB_CONNECT stream \"reporting\" PUB (default tcp://127.0.0.1:7131)\n"
+        "  LEADLINE_REPORTING_REPLAY_CONNECT  stream \"reporting\" replay (default tcp://127.0.0.1:7132)\n"
+        "  LEADLINE_NOTIFIER_WINDOW       unacknowledged notifications per client (default 500)\n"
+        "  LEADLINE_NOTIFIER_REDELIVER_MS resend what is not acknowledged after (default 30000)\n"
+        "  LEADLINE_NOTIFIER_CLIENT_TIMEOUT_MS  drop a client silent this long (default 10000)\n"
+        "  LEADLINE_SMTP_URL              email relay (default smtp://127.0.0.1:25)\n"
+        "  LEADLINE_SMTP_FROM             sender address (default leadline@localhost)\n"
+        "  LEADLINE_WEBHOOK_SECRET_FILE   HMAC-SHA256 key for webhook signatures (default none:\n"
+        "                                 webhooks are dead-lettered, never sent unsigned)\n"
+        "  LEADLINE_CHANNEL_MAX_ATTEMPTS  attempts per send before the dead-letter list (default 8)\n"
+        "  LEADLINE_CHANNEL_BACKOFF_MS    first retry delay, doubling (default 1000)\n"
+        "  LEADLINE_CHANNEL_BACKOFF_MAX_MS  longest retry delay (default 600000)\n"
+        "  LEADLINE_CHANNEL_TIMEOUT_MS    one send attempt, at most (default 10000)\n"
+        "  LEADLINE_CHANNEL_PARALLEL      sends in flight at once (default 16)\n",
+};
+
+typedef struct {
+    ll_subscriber_t *sub;
+    notifier_clients_t *clients;
+    notifier_channels_t *channels;
+    notifier_inbox_t *inbox;
+    ll_http_t *http;
+    zloop_t *loop;
+    zlistx_t *staged;               // made by apply, waiting for the commit
+    int flush_timer;                // one-shot, or -1
+    ll_metric_t *m_created;
+    ll_metric_t *m_pending;
+} notifier_t;
+
+static int
+s_migrate (const char *conninfo)
+{
+    PGconn *conn = ll_db_connect (conninfo, 30000);
+    if (!conn)
+        return 1;
+    int rc = 0;
+    if (ll_db_migrate (conn, "notifier", "service", ll_notifier_migrations,
+                       ll_notifier_migration_count) < 0
+    ||  ll_subscriber_migrate (conn, "notifier"))
+        rc = 1;
+    PQfinish (conn);
+    return rc;
+}
+
+static int
+s_check (PGconn *conn)
+{
+    if (ll_db_check_schema (conn, "notifier", "service", s_info.binary, ll_notifier_migrations,
+                            ll_notifier_migration_count))
+        return -1;
+    if (ll_db_schema_version (conn, "notifier", "cursor") <= 0) {
+        ll_error ("db.schema", "the notifier's stream cursors are missing: run `%s migrate` first",
+                  s_info.binary);
+        return -1;
+    }
+    //  Escalations and reports are routed through org; without it events
+    //  would stall one after another.
+    if (ll_db_schema_version (conn, "org", "service") <= 0) {
+        ll_error ("db.schema", "schema org is missing: the notifier reads the organisation to "
+                  "find coordinators, branch presidents and NBAs; run `leadline-intake migrate` "
+                  "and load it with `leadline admin import`");
+        return -1;
+    }
+    return 0;
+}
+
+//  ---- the subscriber's side
+
+static int
+s_prepare (PGconn *conn, void *arg)
+{
+    return notifier_route_prepare (conn) || notifier_inbox_prepare_apply (conn) ? -1 : 0;
+}
+
+static int s_flush (zloop_t *loop, int timer_id, void *arg);
+
+static int
+s_apply (PGconn *conn, const ll_envelope_t *event, void *arg)
+{
+    notifier_t *self = arg;
+    notifier_route_t route;
+    if (notifier_route_event (conn, event, &route))
+        return -1;
+    if (route.count == 0)
+        return 0;
+    size_t before = zlistx_size (self->staged);
+    if (notifier_inbox_add (conn, event, &route, ll_clock_now_us (), self->staged))
+        return -1;
+    size_t made = zlistx_size (self->staged) - before;
+    if (made > 0 && self->flush_timer < 0)
+        self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
+    return 0;
+}
+
+//  Runs once the subscriber's handler has returned: hands the committed
+//  notifications to the clients.
+static int
+s_flush (zloop_t *loop, int timer_id, void *arg)
+{
+    notifier_t *self = arg;
+    self->flush_timer = -1;
+    zlistx_t *committed = zlistx_new ();
+    zhashx_t *seen = zhashx_new ();
+    if (!committed || !seen) {
+        zlistx_destroy (&committed);
+        zhashx_destroy (&seen);
+        return 0;
+    }
+    zlistx_set_destructor (committed, notifier_item_free);
+    notifier_item_t *item;
+    while ((item = zlistx_detach (self->staged, NULL))) {
+        bool done = item->event_seq <= ll_subscriber_cursor (self->sub, item->stream);
+        if (done && !zhashx_lookup (seen, item->id)) {
+            zhashx_insert (seen, item->id, item);
+            zlistx_add_end (committed, item);
+        }
+        else
+            notifier_item_destroy (&item);
+    }
+    ll_metric_add (self->m_created, (int64_t) zlistx_size (committed));
+    notifier_clients_deliver (self->clients, committed);
+    zlistx_destroy (&committed);
+    zhashx_destroy (&seen);
+    return 0;
+}
+
+//  Every two seconds: gauges that need the store, and readiness.
+static int
+s_on_status (zloop_t *loop, int timer_id, void *arg)
+{
+    notifier_t *self = arg;
+    long open = notifier_inbox_open_count (self->inbox);
+    if (open >= 0)
+        ll_metric_set (self->m_pending, open);
+    notifier_channels_waiting (self->channels);
+    if (self->http) {
+        if (!ll_subscriber_ready (self->sub))
+            ll_http_set_ready (self->http, false, "the subscriber is not applying events "
+                               "(store down, or an event it cannot apply: see the log)");
+        else
+        if (open < 0)
+            ll_http_set_ready (self->http, false, "the inbox store is not reachable");
+        else
+            ll_http_set_ready (self->http, true, "");
+    }
+    return 0;
+}
+
+static int
+s_follow (ll_subscriber_t *sub, const char *stream, const char *pub_var, const char *pub_dflt,
+          const char *replay_var, const char *replay_dflt)
+{
+    return ll_subscriber_follow (sub, stream, ll_config_str (pub_var, pub_dflt),
+                                 ll_config_str (replay_var, replay_dflt));
+}
+
+int
+main (int argc, char **argv)
+{
+    ll_command_t cmd = ll_service_args (&s_info, argc, argv);
+    const char *conninfo = ll_config_db ();
+    if (cmd == LL_CMD_MIGRATE)
+        return s_migrate (conninfo);
+
+    //  Refuse to run on an old schema. With no store at all, start anyway:
+    //  the parts reconnect and /readyz says why nothing moves.
+    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
+    if (conn) {
+        int rc = s_check (conn);
+        PQfinish (conn);
+        if (rc)
+            return 1;
+        if (cmd == LL_CMD_CHECK) {
+            printf ("%s: store reachable, schemas current\n", s_info.binary);
+            return 0;
+        }
+    }
+    else
+    if (cmd == LL_CMD_CHECK)
+        return 1;
+
+    zsys_init ();
+    zsys_set_linger (0);
+    notifier_t self = { .flush_timer = -1 };
+    int rc = 1;
+    const char *http_addr = ll_config_str ("LEADLINE_NOTIFIER_HTTP", "127.0.0.1:9102");
+    self.http = ll_http_start (http_addr);
+    if (!self.http && strcmp (http_addr, "0") != 0 && *http_addr)
+        return 1;
+    if (self.http)
+        ll_http_route (self.http, "/dead-letters", notifier_channels_http_dead, (void *) conninfo);
+    self.m_created = ll_metric_counter ("leadline_notifier_notifications_total", NULL,
+                                        "Notifications made (one per event, recipient and kind)");
+    self.m_pending = ll_metric_gauge ("leadline_notifier_pending", NULL,
+                                      "Notifications in inboxes not yet acknowledged");
+    self.staged = zlistx_new ();
+    self.loop = zloop_new ();
+    self.inbox = notifier_inbox_new (conninfo);
+    if (!self.staged || !self.loop || !self.inbox)
+        goto done;
+    zlistx_set_destructor (self.staged, notifier_item_free);
+
+    notifier_channels_config_t chcfg = {
+        .smtp_url = ll_config_str ("LEADLINE_SMTP_URL", "smtp://127.0.0.1:25"),
+        .smtp_from = ll_config_str ("LEADLINE_SMTP_FROM", "leadline@localhost"),
+        .webhook_secret_file = ll_config_str ("LEADLINE_WEBHOOK_SECRET_FILE", NULL),
+        .max_attempts = (int) ll_config_int ("LEADLINE_CHANNEL_MAX_ATTEMPTS", 8),
+        .backoff_ms = ll_config_int ("LEADLINE_CHANNEL_BACKOFF_MS", 1000),
+        .backoff_max_ms = ll_config_int ("LEADLINE_CHANNEL_BACKOFF_MAX_MS", 600000),
+        .timeout_ms = ll_config_int ("LEADLINE_CHANNEL_TIMEOUT_MS", 10000),
+        .parallel = (int) ll_config_int ("LEADLINE_CHANNEL_PARALLEL", 16),
+    };
+    self.channels = notifier_channels_new (&chcfg, self.inbox);
+    if (!self.channels)
+        goto done;
+    notifier_inbox_on_connect (self.inbox, notifier_channels_prepare, self.channels);
+
+    notifier_clients_config_t ccfg = {
+        .endpoint = ll_config_str ("LEADLINE_NOTIFIER_ENDPOINT", "tcp://*:7120"),
+        .window = (int) ll_config_int ("LEADLINE_NOTIFIER_WINDOW", 500),
+        .redeliver_ms = ll_config_int ("LEADLINE_NOTIFIER_REDELIVER_MS", 30000),
+        .timeout_ms = ll_config_int ("LEADLINE_NOTIFIER_CLIENT_TIMEOUT_MS", 10000),
+    };
+    self.clients = notifier_clients_new (&ccfg, self.inbox);
+    if (!self.clients)
+        goto done;
+
+    self.sub = ll_subscriber_new (conninfo, "notifier", s_apply, &self);
+    if (!self.sub)
+        goto done;
+    ll_subscriber_on_connect (self.sub, s_prepare);
+    if (s_follow (self.sub, "intake", "LEADLINE_INTAKE_PUB_CONNECT", "tcp://127.0.0.1:7101",
+                  "LEADLINE_INTAKE_REPLAY_CONNECT", "tcp://127.0.0.1:7102")
+    ||  s_follow (self.sub, "sla", "LEADLINE_SLA_PUB_CONNECT", "tcp://127.0.0.1:7111",
+                  "LEADLINE_SLA_REPLAY_CONNECT", "tcp://127.0.0.1:7112")
+    ||  s_follow (self.sub, "reporting", "LEADLINE_REPORTING_PUB_CONNECT", "tcp://127.0.0.1:7131",
+                  "LEADLINE_REPORTING_REPLAY_CONNECT", "tcp://127.0.0.1:7132"))
+        goto done;
+
+    if (notifier_clients_attach (self.clients, self.loop)
+    ||  notifier_channels_attach (self.channels, self.loop)
+    ||  ll_subscriber_attach (self.sub, self.loop))
+        goto done;
+    zloop_timer (self.loop, 2000, 0, s_on_status, &self);
+    s_on_status (self.loop, 0, &self);
+    ll_info ("notifier.start", "leadline-notifier %s running", LEADLINE_VERSION);
+    zloop_start (self.loop);
+    ll_info ("notifier.stop", "stopping");
+    rc = 0;
+done:
+    //  The subscriber and the parts leave the loop before it goes.
+    ll_subscriber_destroy (&self.sub);
+    notifier_clients_destroy (&self.clients);
+    notifier_channels_destroy (&self.channels);
+    zloop_destroy (&self.loop);
+    notifier_inbox_destroy (&self.inbox);
+    zlistx_destroy (&self.staged);
+    ll_http_destroy (&self.http);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*  notifier_clients — live delivery to person clients over one ROUTER.
+
+    Protocol (one Envelope per frame, docs/notifier.md):
+      client -> notifier  ClientHello{person_id}   "I am P": the first one from
+                          a connection registers it and the notifier sends
+                          everything P has not acknowledged, oldest first;
+                          later ones are heartbeats (send one every second)
+      notifier -> client  Heartbeat                 answer to every hello
+      notifier -> client  Notification              pending, then new ones
+      client -> notifier  NotificationAck{ids}      acknowledged: never resent
+      client -> notifier  InboxRequest              -> InboxReply
+    What a client has not acknowledged is sent again after
+    LEADLINE_NOTIFIER_REDELIVER_MS, and to every new connection of the
+    person. A client silent for LEADLINE_NOTIFIER_CLIENT_TIMEOUT_MS is
+    dropped. Clients de-duplicate by notification id. */
+#ifndef NOTIFIER_CLIENTS_H
+#define NOTIFIER_CLIENTS_H
+#include "notifier.h"
+#include "notifier_inbox.h"
+
+typedef struct notifier_clients notifier_clients_t;
+
+typedef struct {
+    const char *endpoint;           // ROUTER bind address
+    int window;                     // unacknowledged per client, at most
+    int64_t redeliver_ms;
+    int64_t timeout_ms;
+} notifier_clients_config_t;
+
+//  Binds the ROUTER. NULL after logging if it cannot.
+notifier_clients_t *notifier_clients_new (const notifier_clients_config_t *config,
+                                          notifier_inbox_t *inbox);
+void notifier_clients_destroy (notifier_clients_t **self_p);
+int notifier_clients_attach (notifier_clients_t *self, zloop_t *loop);
+
+//  Offers newly committed notifications to their recipients' connected
+//  clients. The items stay the caller's.
+void notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items);
+
+size_t notifier_clients_count (notifier_clients_t *self);
+
+//  Is the connection allowed to act as `claimed`? Today it trusts the claim
+//  (and the envelope's sender, when set, must agree); CURVE keys will
+//  replace this one function. Writes the reason for a refusal into why.
+bool notifier_clients_identity (zframe_t *routing_id, const char *claimed, const char *sender,
+                                char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,484 @@
+/*  notifier_inbox — the durable inbox (see notifier_inbox.h). The insert
+    and the channel planning happen in SQL functions of the notifier's
+    schema (deploy/migrations/notifier/), one round trip per event: the ids
+    are computed here, the rows that are new come back, and a conflict on
+    the id means "already made" rather than an error. */
+#include "notifier_inbox.h"
+#include "ll_clock.h"
+#include "ll_db.h"
+#include "ll_log.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  ---- items
+
+notifier_item_t *
+notifier_item_new (void)
+{
+    return calloc (1, sizeof (notifier_item_t));
+}
+
+void
+notifier_item_destroy (notifier_item_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    notifier_item_t *self = *self_p;
+    free (self->lead_id);
+    free (self->title);
+    free (self->body);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+notifier_item_free (void **item_p)
+{
+    notifier_item_destroy ((notifier_item_t **) item_p);
+}
+
+zframe_t *
+notifier_item_frame (const notifier_item_t *self)
+{
+    ll_envelope_t env;
+    char id [37];
+    ll_envelope_init (&env, id);
+    env.message_id = (char *) self->id;
+    Leadline__V1__Notification note = LEADLINE__V1__NOTIFICATION__INIT;
+    note.id = (char *) self->id;
+    note.recipient_id = (char *) self->recipient;
+    note.kind = (Leadline__V1__NotificationKind) self->kind;
+    note.lead_id = self->lead_id ? self->lead_id : "";
+    note.title = self->title ? self->title : "";
+    note.body = self->body ? self->body : "";
+    note.created_us = self->created_us;
+    note.urgent = self->urgent;
+    env.body_case = LEADLINE__V1__ENVELOPE__BODY_NOTIFICATION;
+    env.notification = &note;
+    return ll_envelope_frame (&env);
+}
+
+const char *
+notifier_kind_name (int kind)
+{
+    static const char *names [] = { "unspecified", "assigned", "reassigned", "warning",
+        "breach", "escalation", "entered", "contacted", "outcome", "report", "digest" };
+    return kind >= 0 && kind <= NK_DIGEST ? names [kind] : "unknown";
+}
+
+bool
+notifier_inbox_valid_id (const char *text)
+{
+    if (!text || strlen (text) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (text [i] != '-')
+                return false;
+        }
+        else
+        if (!isxdigit ((unsigned char) text [i]))
+            return false;
+    }
+    return true;
+}
+
+//  ---- PostgreSQL array literals for unnest(): {"a","b"} with " and \ escaped
+
+static void
+s_array_open (FILE *out)
+{
+    fputc ('{', out);
+}
+
+static void
+s_array_text (FILE *out, bool first, const char *value)
+{
+    if (!first)
+        fputc (',', out);
+    fputc ('"', out);
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fputc ('\\', out);
+        fputc (*c, out);
+    }
+    fputc ('"', out);
+}
+
+static void
+s_array_close (FILE *out)
+{
+    fputc ('}', out);
+}
+
+//  Builds one array literal from a field of each note.
+typedef const char *(s_field_fn) (const notifier_note_t *note, char *buf, size_t len);
+
+static char *
+s_array (const notifier_route_t *route, s_field_fn *field)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    if (!out)
+        return NULL;
+    s_array_open (out);
+    for (size_t i = 0; i < route->count; i++) {
+        char buf [32];
+        s_array_text (out, i == 0, field (&route->notes [i], buf, sizeof buf));
+    }
+    s_array_close (out);
+    fclose (out);
+    return text;
+}
+
+static const char *
+s_f_id (const notifier_note_t *n, char *buf, size_t len) { return n->id; }
+static const char *
+s_f_recipient (const notifier_note_t *n, char *buf, size_t len) { return n->recipient; }
+static const char *
+s_f_title (const notifier_note_t *n, char *buf, size_t len) { return n->title; }
+static const char *
+s_f_body (const notifier_note_t *n, char *buf, size_t len) { return n->body; }
+static const char *
+s_f_kind (const notifier_note_t *n, char *buf, size_t len)
+{
+    snprintf (buf, len, "%d", n->kind);
+    return buf;
+}
+static const char *
+s_f_urgent (const notifier_note_t *n, char *buf, size_t len) { return n->urgent ? "t" : "f"; }
+
+int
+notifier_inbox_prepare_apply (PGconn *conn)
+{
+    return ll_db_prepare (conn, "inbox_add",
+        "SELECT o_id, o_seq, o_recipient, o_kind, o_title, o_body, o_urgent"
+        " FROM notifier.add_notifications ($1::uuid[], $2::text[], $3::int[], $4::text[],"
+        " $5::text[], $6::boolean[], $7, $8, $9, $10::bigint, $11::bigint)");
+}
+
+static notifier_item_t *
+s_item_from_row (PGresult *res, int r, int c_id, int c_seq, int c_recipient, int c_kind,
+                 int c_lead, int c_title, int c_body, int c_urgent, int c_created)
+{
+    notifier_item_t *item = notifier_item_new ();
+    if (!item)
+        return NULL;
+    snprintf (item->id, sizeof item->id, "%s", PQgetvalue (res, r, c_id));
+    item->seq = strtoll (PQgetvalue (res, r, c_seq), NULL, 10);
+    snprintf (item->recipient, sizeof item->recipient, "%s", PQgetvalue (res, r, c_recipient));
+    item->kind = atoi (PQgetvalue (res, r, c_kind));
+    item->lead_id = strdup (c_lead >= 0 ? PQgetvalue (res, r, c_lead) : "");
+    item->title = strdup (PQgetvalue (res, r, c_title));
+    item->body = strdup (PQgetvalue (res, r, c_body));
+    item->urgent = PQgetvalue (res, r, c_urgent) [0] == 't';
+    if (c_created >= 0)
+        item->created_us = strtoll (PQgetvalue (res, r, c_created), NULL, 10);
+    if (!item->lead_id || !item->title || !item->body)
+        notifier_item_destroy (&item);
+    return item;
+}
+
+int
+notifier_inbox_add (PGconn *conn, const ll_envelope_t *event, const notifier_route_t *route,
+                    int64_t now_us, zlistx_t *created)
+{
+    if (route->count == 0)
+        return 0;
+    char *arrays [6] = {
+        s_array (route, s_f_id), s_array (route, s_f_recipient), s_array (route, s_f_kind),
+        s_array (route, s_f_title), s_array (route, s_f_body), s_array (route, s_f_urgent),
+    };
+    int rc = -1;
+    for (int i = 0; i < 6; i++)
+        if (!arrays [i])
+            goto done;
+    //  The notification is as old as the event that made it: a replay
+    //  after a restart keeps the original time.
+    char created_s [24], now_s [24];
+    int64_t created_us = event->time_us > 0 ? event->time_us : now_us;
+    snprintf (created_s, sizeof created_s, "%lld", (long long) created_us);
+    snprintf (now_s, sizeof now_s, "%lld", (long long) now_us);
+    const char *params [11] = {
+        arrays [0], arrays [1], arrays [2], arrays [3], arrays [4], arrays [5],
+        route->event_id, event->stream ? event->stream : "", route->lead_id, created_s, now_s
+    };
+    PGresult *res = ll_db_execp (conn, "inbox_add", 11, params, NULL);
+    if (!res)
+        goto done;
+    for (int r = 0; r < PQntuples (res); r++) {
+        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, -1, 4, 5, 6, -1);
+        if (!item)
+            continue;
+        free (item->lead_id);
+        item->lead_id = strdup (route->lead_id);
+        item->created_us = created_us;
+        snprintf (item->stream, sizeof item->stream, "%s", event->stream ? event->stream : "");
+        item->event_seq = event->sequence;
+        if (!item->lead_id)
+            notifier_item_destroy (&item);
+        else
+            zlistx_add_end (created, item);
+    }
+    PQclear (res);
+    rc = 0;
+done:
+    for (int i = 0; i < 6; i++)
+        free (arrays [i]);
+    return rc;
+}
+
+//  ---- the loop's connection
+
+struct notifier_inbox {
+    char *conninfo;
+    PGconn *conn;
+    int64_t next_try_us;            // monotonic; reconnect no sooner
+    notifier_prepare_fn *prepare;
+    void *prepare_arg;
+};
+
+notifier_inbox_t *
+notifier_inbox_new (const char *conninfo)
+{
+    notifier_inbox_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup (conninfo);
+    if (!self->conninfo) {
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+notifier_inbox_destroy (notifier_inbox_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    notifier_inbox_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self->conninfo);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+notifier_inbox_on_connect (notifier_inbox_t *self, notifier_prepare_fn *fn, void *arg)
+{
+    self->prepare = fn;
+    self->prepare_arg = arg;
+}
+
+static int
+s_prepare (notifier_inbox_t *self, PGconn *conn)
+{
+    static const char *const stmts [][2] = {
+        { "inbox_pending",
+          "SELECT id, seq, recipient_id, kind, lead_id, title, body, urgent, created_us"
+          " FROM notifier.notification WHERE recipient_id = $1 AND state <> 'acknowledged'"
+          " AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
+        { "inbox_delivered",
+          "UPDATE notifier.notification SET deliveries = deliveries + 1,"
+          " state = CASE WHEN state = 'unread' THEN 'delivered' ELSE state END,"
+          " delivered_us = coalesce (delivered_us, $2::bigint)"
+          " WHERE id = ANY ($1::uuid[]) AND state <> 'acknowledged'" },
+        { "inbox_ack",
+          "UPDATE notifier.notification n SET state = 'acknowledged', acked_us = $3::bigint"
+          " FROM unnest ($1::uuid[], $2::text[]) AS a (id, person)"
+          " WHERE n.id = a.id AND n.recipient_id = a.person AND n.state <> 'acknowledged'" },
+        { "inbox_list",
+          "SELECT id, seq, recipient_id, kind, lead_id, title, body, urgent, created_us,"
+          " state = 'acknowledged' FROM notifier.notification WHERE recipient_id = $1"
+          " AND (NOT $2::boolean OR state <> 'acknowledged') ORDER BY seq DESC LIMIT $3::int" },
+        { "inbox_open",
+          "SELECT count (*) FROM notifier.notification WHERE state <> 'acknowledged'" },
+    };
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts [0]; i++)
+        if (ll_db_prepare (conn, stmts [i][0], stmts [i][1]))
+            return -1;
+    if (self->prepare && self->prepare (conn, self->prepare_arg))
+        return -1;
+    return 0;
+}
+
+PGconn *
+notifier_inbox_conn (notifier_inbox_t *self)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return self->conn;
+    if (self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+    int64_t now = ll_mono_us ();
+    if (now < self->next_try_us)
+        return NULL;
+    self->next_try_us = now + 1000000;
+    PGconn *conn = ll_db_connect (self->conninfo, 0);
+    if (!conn)
+        return NULL;
+    if (s_prepare (self, conn)) {
+        PQfinish (conn);
+        return NULL;
+    }
+    ll_info ("inbox.store", "connected to the store");
+    self->conn = conn;
+    return conn;
+}
+
+void
+notifier_inbox_check (notifier_inbox_t *self)
+{
+    if (self->conn && PQstatus (self->conn) != CONNECTION_OK) {
+        ll_warn ("inbox.store", "lost the store; reconnecting");
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+}
+
+//  {"id","id",...} from a list of C strings.
+static char *
+s_array_of (const char **values, size_t count)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    if (!out)
+        return NULL;
+    s_array_open (out);
+    for (size_t i = 0; i < count; i++)
+        s_array_text (out, i == 0, values [i]);
+    s_array_close (out);
+    fclose (out);
+    return text;
+}
+
+int
+notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
+                        int limit, zlistx_t *out)
+{
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char after [24], lim [16];
+    snprintf (after, sizeof after, "%lld", (long long) after_seq);
+    snprintf (lim, sizeof lim, "%d", limit);
+    const char *params [] = { person, after, lim };
+    PGresult *res = ll_db_execp (conn, "inbox_pending", 3, params, NULL);
+    if (!res) {
+        notifier_inbox_check (self);
+        return -1;
+    }
+    int n = 0;
+    for (int r = 0; r < PQntuples (res); r++) {
+        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+        if (item) {
+            zlistx_add_end (out, item);
+            n++;
+        }
+    }
+    PQclear (res);
+    return n;
+}
+
+int
+notifier_inbox_delivered (notifier_inbox_t *self, const char **ids, size_t count, int64_t now_us)
+{
+    if (count == 0)
+        return 0;
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char *array = s_array_of (ids, count);
+    if (!array)
+        return -1;
+    char now [24];
+    snprintf (now, sizeof now, "%lld", (long long) now_us);
+    const char *params [] = { array, now };
+    PGresult *res = ll_db_execp (conn, "inbox_delivered", 2, params, NULL);
+    free (array);
+    if (!res) {
+        notifier_inbox_check (self);
+        return -1;
+    }
+    PQclear (res);
+    return 0;
+}
+
+int
+notifier_inbox_ack (notifier_inbox_t *self, const char **ids, const char **persons,
+                    size_t count, int64_t now_us)
+{
+    if (count == 0)
+        return 0;
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char *a_ids = s_array_of (ids, count);
+    char *a_persons = s_array_of (persons, count);
+    int rc = -1;
+    if (a_ids && a_persons) {
+        char now [24];
+        snprintf (now, sizeof now, "%lld", (long long) now_us);
+        const char *params [] = { a_ids, a_persons, now };
+        PGresult *res = ll_db_execp (conn, "inbox_ack", 3, params, NULL);
+        if (res) {
+            rc = atoi (PQcmdTuples (res));
+            PQclear (res);
+        }
+        else
+            notifier_inbox_check (self);
+    }
+    free (a_ids);
+    free (a_persons);
+    return rc;
+}
+
+int
+notifier_inbox_list (notifier_inbox_t *self, const char *person, bool unread_only,
+                     int limit, zlistx_t *out, bool *acked)
+{
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char lim [16];
+    snprintf (lim, sizeof lim, "%d", limit);
+    const char *params [] = { person, unread_only ? "t" : "f", lim };
+    PGresult *res = ll_db_execp (conn, "inbox_list", 3, params, NULL);
+    if (!res) {
+        notifier_inbox_check (self);
+        return -1;
+    }
+    int n = 0;
+    for (int r = 0; r < PQntuples (res) && n < limit; r++) {
+        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+        if (!item)
+            continue;
+        acked [n++] = PQgetvalue (res, r, 9) [0] == 't';
+        zlistx_add_end (out, item);
+    }
+    PQclear (res);
+    return n;
+}
+
+long
+notifier_inbox_open_count (notifier_inbox_t *self)
+{
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    PGresult *res = ll_db_execp (conn, "inbox_open", 0, NULL, NULL);
+    if (!res) {
+        notifier_inbox_check (self);
+        return -1;
+    }
+    long n = atol (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    return n;
+}

@@ -1,0 +1,68 @@
+/*  notifier_inbox — the durable inbox per person (schema `notifier`), and
+    every SQL statement the notifier runs on it. Two connections use it:
+      - the subscriber's, inside its transaction: notifier_inbox_add();
+      - the loop's own (notifier_inbox_t): pending, delivered, acks, listing.
+    Each is owned by one part of the one event loop; neither is shared with
+    another thread. */
+#ifndef NOTIFIER_INBOX_H
+#define NOTIFIER_INBOX_H
+#include <libpq-fe.h>
+#include "notifier.h"
+#include "notifier_route.h"
+
+//  ---- subscriber side (its connection, its transaction)
+
+//  Prepares the insert on the subscriber's connection. 0 or -1.
+int notifier_inbox_prepare_apply (PGconn *conn);
+
+//  Stores the route's notifications and plans their channel sends; appends
+//  a notifier_item_t for each that is new to `created` (a zlistx that frees
+//  items). A replayed event adds nothing. 0, or -1 (the caller rolls back).
+int notifier_inbox_add (PGconn *conn, const ll_envelope_t *event, const notifier_route_t *route,
+                        int64_t now_us, zlistx_t *created);
+
+//  ---- the loop's connection
+
+typedef struct notifier_inbox notifier_inbox_t;
+typedef int (notifier_prepare_fn) (PGconn *conn, void *arg);
+
+notifier_inbox_t *notifier_inbox_new (const char *conninfo);
+void notifier_inbox_destroy (notifier_inbox_t **self_p);
+
+//  Another part's statements to prepare on each (re)connect.
+void notifier_inbox_on_connect (notifier_inbox_t *self, notifier_prepare_fn *fn, void *arg);
+
+//  The connection, (re)connected and prepared, or NULL if the store is
+//  down (tried again at most every second).
+PGconn *notifier_inbox_conn (notifier_inbox_t *self);
+//  Call after a failed statement: drops the connection if it is broken.
+void notifier_inbox_check (notifier_inbox_t *self);
+
+//  Appends to `out` up to `limit` unacknowledged notifications of `person`
+//  with seq > after_seq, oldest first. Returns how many, or -1.
+int notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
+                            int limit, zlistx_t *out);
+
+//  Records that these were sent to a client (unread -> delivered). 0 or -1.
+int notifier_inbox_delivered (notifier_inbox_t *self, const char **ids, size_t count,
+                              int64_t now_us);
+
+//  Acknowledges ids, each only for its own recipient (persons[i]); returns
+//  how many moved to acknowledged, or -1.
+int notifier_inbox_ack (notifier_inbox_t *self, const char **ids, const char **persons,
+                        size_t count, int64_t now_us);
+
+//  The newest `limit` notifications of `person` (only unacknowledged ones
+//  if unread_only), newest first; acked[i] says whether item i was
+//  acknowledged (the array holds at least `limit`). Returns how many, or -1.
+int notifier_inbox_list (notifier_inbox_t *self, const char *person, bool unread_only,
+                         int limit, zlistx_t *out, bool *acked);
+
+//  Notifications not yet acknowledged, over everyone; -1 on error.
+long notifier_inbox_open_count (notifier_inbox_t *self);
+
+//  True if `text` is a UUID in text form (ids from clients are checked
+//  before they reach SQL).
+bool notifier_inbox_valid_id (const char *text);
+
+#endif
