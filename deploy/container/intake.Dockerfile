@@ -20,7 +20,8 @@ COPY services/ services/
 COPY cli/ cli/
 COPY tests/ tests/
 COPY deploy/migrations/ deploy/migrations/
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release \
+# The flags the tested build uses (-O2 -g, warnings as errors), then strip.
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build /build --target leadline-intake -j"$(nproc)" \
  && strip /build/bin/leadline-intake
 
