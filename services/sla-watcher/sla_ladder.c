@@ -73,7 +73,8 @@ s_have_org (sla_ladder_t *self, PGconn *conn)
         //  Prepared per connection: a failure here means it already is.
         PGresult *prep = PQprepare (conn, "sla_ladder",
             "SELECT office_id, level, role, person_id FROM org.office_ladder "
-            "WHERE office_id = ANY ($1::text[]) ORDER BY office_id, level, role", 1, NULL);
+            "WHERE office_id = ANY ($1::text[])"
+            " ORDER BY office_id, level, role <> 'union', role", 1, NULL);
         PQclear (prep);
     }
     if (have != self->have_org)

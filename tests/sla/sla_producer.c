@@ -187,10 +187,14 @@ main (void)
 {
     ll_log_init ("sla-producer");
     ll_clock_init ();
-    if (s_connect ())
+    PGconn *conn = ll_db_connect (ll_config_db (), 10000);
+    if (!conn)
         return 1;
-    if (ll_db_migrate (s_conn, "slaprod", "service", s_migrations, 1) < 0
-    ||  ll_outbox_migrate (s_conn, "slaprod"))
+    if (ll_db_migrate (conn, "slaprod", "service", s_migrations, 1) < 0
+    ||  ll_outbox_migrate (conn, "slaprod"))
+        return 1;
+    PQfinish (conn);
+    if (s_connect ())
         return 1;
     ll_relay_t *relay = ll_relay_new (ll_config_db (), "slaprod", "intake",
         ll_config_str ("SLA_PROD_PUB", "tcp://127.0.0.1:7101"),
