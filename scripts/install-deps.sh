@@ -11,6 +11,7 @@ PKGS=(
   libmicrohttpd-dev libcmocka-dev uuid-dev libcurl4-openssl-dev libssl-dev libsystemd-dev
   clang libclang-rt-14-dev
   python3 iproute2 procps util-linux curl
+  python3-yaml systemd
 )
 
 missing=()
