@@ -112,11 +112,12 @@ s_help (FILE *out)
 }
 
 static void
-s_spooled_message (terminal_link_t *link, terminal_spool_t *spool, int count)
+s_spooled_message (terminal_batch_t *batch, terminal_spool_t *spool, int count)
 {
-    printf ("Intake at %s is not answering. %s saved on this terminal (%s) and will be "
-            "sent when intake returns: the next card handed in sends %s, or run "
-            "`leadline terminal flush`.\n", terminal_link_endpoint (link),
+    const char *why = terminal_batch_why (batch);
+    printf ("Not delivered: %s. %s saved on this terminal (%s) and will be sent when "
+            "intake returns: the next card handed in sends %s, or run "
+            "`leadline terminal flush`.\n", *why ? why : "intake is not answering",
             count == 1 ? "The card is" : "The cards are", terminal_spool_dir (spool),
             count == 1 ? "it" : "them");
 }
@@ -128,6 +129,8 @@ s_submit (const terminal_args_t *args, terminal_spool_t *spool, terminal_link_t 
     terminal_batch_t *batch = terminal_batch_new (spool, link,
                                                   terminal_card_get (args->card, TERMINAL_STATION),
                                                   stdout);
+    if (batch)
+        terminal_batch_set_verbose (batch, args->verbose);
     if (!batch || terminal_batch_add_backlog (batch, false)
     ||  terminal_batch_add_card (batch, args->card)) {
         terminal_batch_destroy (&batch);
@@ -142,7 +145,7 @@ s_submit (const terminal_args_t *args, terminal_spool_t *spool, terminal_link_t 
         case TERMINAL_RESULT_DUPLICATE:
             break;
         case TERMINAL_RESULT_SPOOLED:
-            s_spooled_message (link, spool, 1);
+            s_spooled_message (batch, spool, 1);
             rc = EXIT_SPOOLED;
             break;
         case TERMINAL_RESULT_NONE:
@@ -174,6 +177,8 @@ s_submit_file (const terminal_args_t *args, terminal_spool_t *spool, terminal_li
     }
     const char *station = terminal_card_get (args->card, TERMINAL_STATION);
     terminal_batch_t *batch = terminal_batch_new (spool, link, station, stdout);
+    if (batch)
+        terminal_batch_set_verbose (batch, args->verbose);
     if (!batch || terminal_batch_add_backlog (batch, false)) {
         terminal_batch_destroy (&batch);
         zlistx_destroy (&cards);
@@ -220,7 +225,7 @@ s_submit_file (const terminal_args_t *args, terminal_spool_t *spool, terminal_li
                 c->backlog, c->backlog == 1 ? "" : "s",
                 c->spooled - spooled);
     if (spooled)
-        s_spooled_message (link, spool, spooled);
+        s_spooled_message (batch, spool, spooled);
     if (not_sent)
         printf ("%d card%s not sent%s: hand the file in again; cards already entered are "
                 "not entered twice.\n", not_sent, not_sent == 1 ? " was" : "s were",
@@ -233,9 +238,11 @@ s_submit_file (const terminal_args_t *args, terminal_spool_t *spool, terminal_li
 }
 
 static int
-s_flush (terminal_spool_t *spool, terminal_link_t *link)
+s_flush (const terminal_args_t *args, terminal_spool_t *spool, terminal_link_t *link)
 {
     terminal_batch_t *batch = terminal_batch_new (spool, link, NULL, stdout);
+    if (batch)
+        terminal_batch_set_verbose (batch, args->verbose);
     if (!batch || terminal_batch_add_backlog (batch, true)) {
         terminal_batch_destroy (&batch);
         return EXIT_REJECTED;
@@ -243,16 +250,18 @@ s_flush (terminal_spool_t *spool, terminal_link_t *link)
     terminal_batch_run (batch);
     const terminal_counts_t *c = terminal_batch_counts (batch);
     int total = c->entered + c->duplicates + c->rejected + c->held + c->spooled + c->not_sent;
+    int answered = c->entered + c->duplicates + c->rejected + c->held;
     int rc = EXIT_OK;
     if (total == 0)
         printf ("The spool is empty: nothing to send.\n");
     else {
-        printf ("Flushed %d card%s: %d entered, %d duplicate%s, %d rejected, %d held, "
-                "%d still waiting.\n", total, total == 1 ? "" : "s", c->entered,
-                c->duplicates, c->duplicates == 1 ? "" : "s", c->rejected, c->held,
-                c->spooled + c->not_sent);
+        if (answered)
+            printf ("Flushed %d of %d card%s: %d entered, %d duplicate%s, %d rejected, "
+                    "%d held; %d still waiting.\n", answered, total, total == 1 ? "" : "s",
+                    c->entered, c->duplicates, c->duplicates == 1 ? "" : "s", c->rejected,
+                    c->held, c->spooled + c->not_sent);
         if (c->spooled)
-            s_spooled_message (link, spool, c->spooled);
+            s_spooled_message (batch, spool, c->spooled);
         rc = c->spooled || c->not_sent ? EXIT_SPOOLED
            : c->rejected || c->held ? EXIT_REJECTED : EXIT_OK;
     }
@@ -390,7 +399,7 @@ cmd_terminal (int argc, char **argv)
             rc = s_submit_file (&args, spool, link);
             break;
         case TERMINAL_CMD_FLUSH:
-            rc = s_flush (spool, link);
+            rc = s_flush (&args, spool, link);
             break;
         default:
             rc = terminal_prompt_run (&args, spool, link, stdin, stdout);

@@ -18,6 +18,8 @@ struct _terminal_batch_t {
     const char *sender;
     FILE *out;
     terminal_print_t print;
+    terminal_print_t print_backlog;
+    bool verbose;
     int progress_threshold;
     bool derive_keys;
     bool locked;                 // holds the spool's flush lock
@@ -36,6 +38,7 @@ struct _terminal_batch_t {
     int total, answered, sent;
     int64_t progress_at;
     bool progress_shown;
+    char why [300];              // why the last card was not delivered
 };
 
 terminal_batch_t *
@@ -80,6 +83,12 @@ terminal_batch_set_print (terminal_batch_t *self, terminal_print_t print)
 }
 
 void
+terminal_batch_set_verbose (terminal_batch_t *self, bool verbose)
+{
+    self->verbose = verbose;
+}
+
+void
 terminal_batch_set_progress (terminal_batch_t *self, int threshold)
 {
     self->progress_threshold = threshold;
@@ -111,6 +120,9 @@ terminal_batch_add_backlog (terminal_batch_t *self, bool wait)
         return -1;
     }
     self->total += (int) zlistx_size (self->backlog);
+    //  A few earlier cards are worth a line each; thousands are a summary
+    self->print_backlog = self->verbose || zlistx_size (self->backlog) <= 20
+                        ? TERMINAL_PRINT_ALL : TERMINAL_PRINT_PROBLEMS;
     return 0;
 }
 
@@ -136,24 +148,47 @@ terminal_batch_result (terminal_batch_t *self, size_t index)
                                    : (terminal_result_t) { TERMINAL_RESULT_NONE, 0 };
 }
 
+const char *
+terminal_batch_why (terminal_batch_t *self)
+{
+    return self->why;
+}
+
 const terminal_counts_t *
 terminal_batch_counts (terminal_batch_t *self)
 {
     return &self->counts;
 }
 
+static int
+s_compare_ints (const void *a, const void *b)
+{
+    int x = *(const int *) a, y = *(const int *) b;
+    return (x > y) - (x < y);
+}
+
 char *
 terminal_batch_rejected_lines (terminal_batch_t *self)
 {
-    size_t cap = zlistx_size (self->rejected_lines) * 12 + 1;
-    char *text = malloc (cap);
-    if (!text)
+    //  Replies come in any order; the clerk reads the file top down
+    size_t count = zlistx_size (self->rejected_lines);
+    int *lines = malloc ((count ? count : 1) * sizeof (int));
+    char *text = malloc (count * 12 + 1);
+    if (!lines || !text) {
+        free (lines);
+        free (text);
         return NULL;
-    size_t n = 0;
-    text [0] = 0;
+    }
+    size_t i = 0;
     for (void *item = zlistx_first (self->rejected_lines); item;
          item = zlistx_next (self->rejected_lines))
-        n += snprintf (text + n, cap - n, "%s%d", n ? ", " : "", (int) (intptr_t) item);
+        lines [i++] = (int) (intptr_t) item;
+    qsort (lines, count, sizeof (int), s_compare_ints);
+    size_t n = 0;
+    text [0] = 0;
+    for (i = 0; i < count; i++)
+        n += snprintf (text + n, count * 12 + 1 - n, "%s%d", i ? ", " : "", lines [i]);
+    free (lines);
     return text;
 }
 
@@ -204,9 +239,10 @@ s_print_reply (terminal_batch_t *self, terminal_job_t *job, bool backlog,
     Leadline__V1__Status status = terminal_reply_status (reply, NULL, &message);
     FILE *out = self->out;
 
+    terminal_print_t print = backlog ? self->print_backlog : self->print;
     switch (kind) {
         case TERMINAL_RESULT_ENTERED:
-            if (self->print != TERMINAL_PRINT_ALL)
+            if (print != TERMINAL_PRINT_ALL)
                 break;
             if (sr->rep_id && *sr->rep_id)
                 fprintf (out, "%sLead %s entered, assigned to %s (%s)\n", prefix, sr->lead_id,
@@ -269,8 +305,7 @@ s_progress (terminal_batch_t *self, bool final)
     int64_t now = ll_mono_us () / 1000;
     if (!final && now - self->progress_at < 1000)
         return;
-    if (final && !self->progress_shown)
-        return;
+
     self->progress_at = now;
     self->progress_shown = true;
     bool tty = isatty (STDERR_FILENO);
@@ -348,15 +383,10 @@ s_done (void *arg, terminal_job_t *job, terminal_outcome_t outcome,
                      job->spool_name, terminal_spool_dir (self->spool));
         s_print_reply (self, job, backlog, result.kind, reply);
     }
-    else {
-        //  No final answer: the card waits in the spool. The caller prints
-        //  the one message for the clerk; files list nothing per card.
-        if (self->print == TERMINAL_PRINT_ALL && backlog) {
-            char prefix [256];
-            s_prefix (job, backlog, prefix, sizeof prefix);
-            fprintf (self->out, "%sstill waiting (%s)\n", prefix, why);
-        }
-    }
+    else
+    //  No final answer: the card waits in the spool. The caller prints one
+    //  message for all such cards rather than one line per card.
+        snprintf (self->why, sizeof self->why, "%s", why ? why : "no answer from intake");
     if (backlog)
         terminal_card_destroy ((terminal_card_t **) &job->card);
     else

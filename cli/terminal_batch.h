@@ -45,6 +45,9 @@ terminal_batch_t *terminal_batch_new (terminal_spool_t *spool, terminal_link_t *
 void terminal_batch_destroy (terminal_batch_t **self_p);
 
 void terminal_batch_set_print (terminal_batch_t *self, terminal_print_t print);
+//  Print every backlog card's result, however many (else only up to 20).
+//  Call before terminal_batch_add_backlog.
+void terminal_batch_set_verbose (terminal_batch_t *self, bool verbose);
 //  Shows progress on stderr once there are at least this many cards.
 void terminal_batch_set_progress (terminal_batch_t *self, int threshold);
 //  Derive keys from card contents (files), see terminal_card_ensure_key.
@@ -63,6 +66,9 @@ int terminal_batch_run (terminal_batch_t *self);
 //  The result of the i-th card added with terminal_batch_add_card.
 terminal_result_t terminal_batch_result (terminal_batch_t *self, size_t index);
 const terminal_counts_t *terminal_batch_counts (terminal_batch_t *self);
+//  Why the last undelivered card was not delivered ("no answer from intake
+//  at ... within 3000 ms", "intake is unavailable: ..."), or "".
+const char *terminal_batch_why (terminal_batch_t *self);
 //  Lines of rejected cards, in file order, as "4, 9, 12" (caller frees).
 char *terminal_batch_rejected_lines (terminal_batch_t *self);
 

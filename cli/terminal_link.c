@@ -258,7 +258,7 @@ terminal_link_run (terminal_link_t *self, terminal_next_fn *next,
                 terminal_job_destroy (&job);
                 unreached++;
                 down = true;
-                snprintf (down_why, sizeof down_why, "not sent: %s", "intake is not reachable");
+                snprintf (down_why, sizeof down_why, "%s", job->why);
                 continue;
             }
             self->flight [self->n_flight++] = job;
@@ -284,7 +284,7 @@ terminal_link_run (terminal_link_t *self, terminal_next_fn *next,
             if (now >= job->deadline_ms) {
                 s_retire (self, i);
                 if (!down)
-                    snprintf (down_why, sizeof down_why, "not sent: %s", job->why);
+                    snprintf (down_why, sizeof down_why, "%s", job->why);
                 down = true;
                 done (arg, job, TERMINAL_UNREACHED, NULL, job->why);
                 terminal_job_destroy (&job);

@@ -229,6 +229,8 @@ terminal_prompt_run (const terminal_args_t *args, terminal_spool_t *spool,
             }
             terminal_batch_run (batch);
             terminal_result_t result = terminal_batch_result (batch, 0);
+            char why [300];
+            snprintf (why, sizeof why, "%s", terminal_batch_why (batch));
             terminal_batch_destroy (&batch);
             switch (result.kind) {
                 case TERMINAL_RESULT_ENTERED:
@@ -247,9 +249,9 @@ terminal_prompt_run (const terminal_args_t *args, terminal_spool_t *spool,
                              __builtin_popcount (ask) == 1 ? "" : "s");
                     break;
                 case TERMINAL_RESULT_SPOOLED:
-                    fprintf (out, "Intake at %s is not answering. The card is saved on this "
-                             "terminal (%s) and will be sent when intake returns.\n",
-                             terminal_link_endpoint (link), terminal_spool_dir (spool));
+                    fprintf (out, "Not delivered: %s. The card is saved on this terminal "
+                             "(%s) and will be sent when intake returns.\n",
+                             *why ? why : "intake is not answering", terminal_spool_dir (spool));
                     rc = 3;
                     finished = true;
                     break;

@@ -60,8 +60,8 @@ main (int argc, char **argv)
     const char *unavailable_env = getenv ("FAKE_UNAVAILABLE");
     int unavailable = unavailable_env ? atoi (unavailable_env) : 0;
     bool reverse = getenv ("FAKE_REVERSE") != NULL;
-    zhashx_t *stored = zhashx_new ();       // key -> lead id
-    zhashx_set_destructor (stored, (zhashx_destructor_fn *) zstr_free);
+    zhashx_t *stored = zhashx_new ();       // key -> packed SubmitReply (zchunk)
+    zhashx_set_destructor (stored, (zhashx_destructor_fn *) zchunk_destroy);
     int leads = 0;
     fprintf (log, "ready\n");
 
@@ -92,6 +92,7 @@ main (int argc, char **argv)
             reply.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY;
             reply.submit_reply = &sr;
             char lead_id [64];
+            Leadline__V1__SubmitReply *replayed = NULL;
             if (!env || env->body_case != LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD) {
                 reply.body_case = LEADLINE__V1__ENVELOPE__BODY_ERROR;
                 reply.error = &error;
@@ -112,11 +113,11 @@ main (int argc, char **argv)
                 }
                 else
                 if (zhashx_lookup (stored, key)) {
-                    sr.status = LEADLINE__V1__STATUS__STATUS_OK;
-                    snprintf (lead_id, sizeof lead_id, "%s", (char *) zhashx_lookup (stored, key));
-                    sr.lead_id = lead_id;
-                    sr.rep_id = "R100";
-                    sr.rep_name = "Pat Doe";
+                    //  The stored reply, as the real intake does
+                    zchunk_t *chunk = zhashx_lookup (stored, key);
+                    replayed = leadline__v1__submit_reply__unpack (NULL, zchunk_size (chunk),
+                                                                   zchunk_data (chunk));
+                    reply.submit_reply = replayed;
                     fprintf (log, "replayed %s\n", key);
                 }
                 else {
@@ -147,7 +148,6 @@ main (int argc, char **argv)
                     }
                     else {
                         snprintf (lead_id, sizeof lead_id, "L-%d", ++leads);
-                        zhashx_insert (stored, key, strdup (lead_id));
                         sr.status = LEADLINE__V1__STATUS__STATUS_OK;
                         sr.lead_id = lead_id;
                         if (strncmp (name, "DUP", 3) == 0) {
@@ -160,6 +160,10 @@ main (int argc, char **argv)
                             sr.rep_id = "R100";
                             sr.rep_name = "Pat Doe";
                         }
+                        uint8_t packed [1024];
+                        size_t len = leadline__v1__submit_reply__pack (&sr, packed);
+                        zchunk_t *chunk = zchunk_new (packed, len);
+                        zhashx_insert (stored, key, chunk);
                         fprintf (log, "stored %s\n", key);
                     }
                 }
@@ -168,6 +172,8 @@ main (int argc, char **argv)
             zframe_send (&identity, router, ZFRAME_MORE);
             zframe_send (&frame, router, 0);
             ll_envelope_free (&env);
+            if (replayed)
+                leadline__v1__submit_reply__free_unpacked (replayed, NULL);
             zmsg_destroy (&request);
         }
     }
