@@ -1,10 +1,46 @@
 #include "ll_uuid.h"
+#include <stdint.h>
+#include <string.h>
+#include <sys/random.h>
 #include <uuid/uuid.h>
+
+//  Random bytes come from the kernel in blocks, one getrandom() per 256
+//  UUIDs, kept per thread: libuuid's uuid_generate_random() makes several
+//  system calls per UUID, which showed up first in intake's batch profile.
+#define POOL_SIZE 4096
+
+static __thread uint8_t s_pool [POOL_SIZE];
+static __thread size_t s_used = POOL_SIZE;
+
+static int
+s_random16 (uint8_t out [16])
+{
+    if (s_used + 16 > POOL_SIZE) {
+        size_t got = 0;
+        while (got < POOL_SIZE) {
+            ssize_t n = getrandom (s_pool + got, POOL_SIZE - got, 0);
+            if (n <= 0)
+                return -1;
+            got += (size_t) n;
+        }
+        s_used = 0;
+    }
+    memcpy (out, s_pool + s_used, 16);
+    memset (s_pool + s_used, 0, 16);        // a byte is used once
+    s_used += 16;
+    return 0;
+}
 
 void
 ll_uuid_new (char out [LL_UUID_LEN])
 {
     uuid_t id;
-    uuid_generate_random (id);
+    if (s_random16 (id)) {
+        uuid_generate_random (id);
+        uuid_unparse_lower (id, out);
+        return;
+    }
+    id [6] = (uint8_t) ((id [6] & 0x0f) | 0x40);      // version 4
+    id [8] = (uint8_t) ((id [8] & 0x3f) | 0x80);      // RFC 4122 variant
     uuid_unparse_lower (id, out);
 }

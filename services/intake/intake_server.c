@@ -79,6 +79,7 @@ s_item_destroy (intake_item_t **item_p)
     zframe_destroy (&item->delimiter);
     ll_envelope_free (&item->req);
     free (item->reply);
+    intake_ferrs_free (&item->errs);
     free (item);
     *item_p = NULL;
 }

@@ -40,14 +40,21 @@ static const s_stmt_t s_stmts [] = {
       "INSERT INTO intake.idempotency (key, request_hash, reply, created_at)"
       " SELECT k, h, r, " US_TO_TS ("$4::bigint")
       "   FROM unnest ($1::text[], $2::text[], $3::bytea[]) AS u (k, h, r)" },
+    //  One branch per key, so each uses its own index (an OR of the three
+    //  makes the planner scan every lead of the window).
     { "dup_lookup",
-      "SELECT id, employee_id, phone_key, name_zip_key, name_addr_key, "
-      TS_TO_US ("entered_at")
-      "  FROM intake.leads"
-      " WHERE duplicate_of IS NULL AND entered_at >= " US_TO_TS ("$4::bigint")
-      "   AND (phone_key = ANY ($1::text[]) OR name_zip_key = ANY ($2::text[])"
-      "        OR name_addr_key = ANY ($3::text[]))"
-      " ORDER BY entered_at, id" },
+      "SELECT id, employee_id, phone_key, name_zip_key, name_addr_key, entered_at"
+      "  FROM intake.leads WHERE duplicate_of IS NULL"
+      "   AND entered_at >= " US_TO_TS ("$4::bigint") " AND phone_key = ANY ($1::text[])"
+      " UNION "
+      "SELECT id, employee_id, phone_key, name_zip_key, name_addr_key, entered_at"
+      "  FROM intake.leads WHERE duplicate_of IS NULL"
+      "   AND entered_at >= " US_TO_TS ("$4::bigint") " AND name_zip_key = ANY ($2::text[])"
+      " UNION "
+      "SELECT id, employee_id, phone_key, name_zip_key, name_addr_key, entered_at"
+      "  FROM intake.leads WHERE duplicate_of IS NULL"
+      "   AND entered_at >= " US_TO_TS ("$4::bigint") " AND name_addr_key = ANY ($3::text[])"
+      " ORDER BY 6, 1" },
     { "reps_lookup",
       "SELECT t.scope_kind || ':' || t.scope_id, r.id, r.name, r.weight, r.capacity, r.active,"
       "       coalesce (" TS_TO_US ("r.away_until") ", 0), coalesce (l.open_leads, 0),"
@@ -338,24 +345,36 @@ s_run_void (intake_store_t *self, const char *name, int nparams, const char *con
 typedef struct {
     char *buf;
     size_t len;
-    FILE *out;
+    size_t cap;
     size_t n;
 } s_arr_t;
+
+static void
+s_arr_reserve (s_arr_t *arr, size_t more)
+{
+    if (arr->len + more + 1 <= arr->cap)
+        return;
+    while (arr->len + more + 1 > arr->cap)
+        arr->cap = arr->cap ? arr->cap * 2 : 256;
+    arr->buf = realloc (arr->buf, arr->cap);
+    assert (arr->buf);
+}
 
 static void
 s_arr_open (s_arr_t *arr)
 {
     memset (arr, 0, sizeof *arr);
-    arr->out = open_memstream (&arr->buf, &arr->len);
-    assert (arr->out);
-    fputc ('{', arr->out);
+    s_arr_reserve (arr, 1);
+    arr->buf [arr->len++] = '{';
 }
 
 static void
 s_arr_sep (s_arr_t *arr)
 {
-    if (arr->n++)
-        fputc (',', arr->out);
+    if (arr->n++) {
+        s_arr_reserve (arr, 1);
+        arr->buf [arr->len++] = ',';
+    }
 }
 
 static void
@@ -363,23 +382,30 @@ s_arr_text (s_arr_t *arr, const char *s)
 {
     s_arr_sep (arr);
     if (!s) {
-        fputs ("NULL", arr->out);
+        s_arr_reserve (arr, 4);
+        memcpy (arr->buf + arr->len, "NULL", 4);
+        arr->len += 4;
         return;
     }
-    fputc ('"', arr->out);
+    size_t len = strlen (s);
+    s_arr_reserve (arr, 2 * len + 2);         // worst case: every byte escaped
+    char *out = arr->buf + arr->len;
+    *out++ = '"';
     for (; *s; s++) {
         if (*s == '"' || *s == '\\')
-            fputc ('\\', arr->out);
-        fputc (*s, arr->out);
+            *out++ = '\\';
+        *out++ = *s;
     }
-    fputc ('"', arr->out);
+    *out++ = '"';
+    arr->len = (size_t) (out - arr->buf);
 }
 
 static void
 s_arr_int (s_arr_t *arr, long long v)
 {
     s_arr_sep (arr);
-    fprintf (arr->out, "%lld", v);
+    s_arr_reserve (arr, 24);
+    arr->len += (size_t) snprintf (arr->buf + arr->len, 24, "%lld", v);
 }
 
 static void
@@ -387,20 +413,24 @@ s_arr_bytea (s_arr_t *arr, const uint8_t *data, size_t size)
 {
     static const char hex [] = "0123456789abcdef";
     s_arr_sep (arr);
-    fputs ("\"\\\\x", arr->out);
+    s_arr_reserve (arr, 2 * size + 6);
+    char *out = arr->buf + arr->len;
+    memcpy (out, "\"\\\\x", 4);
+    out += 4;
     for (size_t i = 0; i < size; i++) {
-        fputc (hex [data [i] >> 4], arr->out);
-        fputc (hex [data [i] & 15], arr->out);
+        *out++ = hex [data [i] >> 4];
+        *out++ = hex [data [i] & 15];
     }
-    fputc ('"', arr->out);
+    *out++ = '"';
+    arr->len = (size_t) (out - arr->buf);
 }
 
 static char *
 s_arr_close (s_arr_t *arr)
 {
-    fputc ('}', arr->out);
-    fclose (arr->out);
-    arr->out = NULL;
+    s_arr_reserve (arr, 1);
+    arr->buf [arr->len++] = '}';
+    arr->buf [arr->len] = 0;
     return arr->buf;
 }
 
@@ -513,8 +543,7 @@ intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys,
         return -1;
     for (int r = 0; r < PQntuples (res); r++)
         fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
-            PQgetvalue (res, r, 3), PQgetvalue (res, r, 4),
-            strtoll (PQgetvalue (res, r, 5), NULL, 10));
+            PQgetvalue (res, r, 3), PQgetvalue (res, r, 4));
     PQclear (res);
     return 0;
 }

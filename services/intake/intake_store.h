@@ -72,7 +72,7 @@ int intake_store_idem_insert (intake_store_t *self, const char *const *keys,
 //  Original leads entered since `since_us` matching any key, oldest first.
 typedef void (intake_dup_fn) (void *arg, const char *lead_id, const char *employee_id,
                               const char *phone_key, const char *name_zip_key,
-                              const char *name_addr_key, int64_t entered_us);
+                              const char *name_addr_key);
 int intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys,
                              const char *const *name_zip_keys,
                              const char *const *name_addr_keys, size_t n,

@@ -83,7 +83,7 @@ s_dups_add (s_dups_t *dups, const char *lead_id, const char *employee_id,
 
 static void
 s_on_dup_row (void *arg, const char *lead_id, const char *employee_id, const char *phone_key,
-              const char *name_zip_key, const char *name_addr_key, int64_t entered_us)
+              const char *name_zip_key, const char *name_addr_key)
 {
     s_dups_add (arg, lead_id, employee_id, phone_key, name_zip_key, name_addr_key);
 }
@@ -599,7 +599,7 @@ intake_submit_batch (intake_ctx_t *ctx, intake_item_t **items, size_t n)
         item->status = first->status;
         item->replayed = true;
         snprintf (item->message, sizeof item->message, "%s", first->message);
-        item->errs = first->errs;
+        intake_ferrs_copy (&item->errs, &first->errs);
         if (first->reply)
             intake_item_set_reply (item, first->reply, first->reply_size);
     }

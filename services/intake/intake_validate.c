@@ -1,12 +1,12 @@
 /*  intake_validate — field checks and duplicate-key normalisation.
     Rules and codes are listed in docs/intake.md; keep the two in step. */
 #include "intake_validate.h"
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define ORG_HINT "load it with `leadline admin import org.csv`"
 
 static const char *s_products [] = {
     NULL, "priority_mail", "priority_mail_express", "ground", "direct_mail",
@@ -40,11 +40,36 @@ intake_products_mask (const Leadline__V1__Product *products, size_t count)
 }
 
 void
+intake_ferrs_free (intake_ferrs_t *errs)
+{
+    free (errs->items);
+    errs->items = NULL;
+    errs->count = errs->cap = 0;
+}
+
+void
+intake_ferrs_copy (intake_ferrs_t *dst, const intake_ferrs_t *src)
+{
+    intake_ferrs_free (dst);
+    if (src->count == 0)
+        return;
+    dst->items = malloc (src->count * sizeof *dst->items);
+    assert (dst->items);
+    memcpy (dst->items, src->items, src->count * sizeof *dst->items);
+    dst->count = dst->cap = src->count;
+}
+
+void
 intake_ferr_add (intake_ferrs_t *errs, const char *field, const char *code,
                  const char *hint, const char *fmt, ...)
 {
     if (errs->count >= INTAKE_MAX_ERRORS)
         return;
+    if (errs->count == errs->cap) {
+        errs->cap = errs->cap ? errs->cap * 2 : 4;
+        errs->items = realloc (errs->items, errs->cap * sizeof *errs->items);
+        assert (errs->items);
+    }
     intake_ferr_t *e = &errs->items [errs->count++];
     snprintf (e->field, sizeof e->field, "%s", field);
     snprintf (e->code, sizeof e->code, "%s", code);

@@ -31,10 +31,17 @@ typedef struct {
     char hint [256];
 } intake_ferr_t;
 
+//  The errors of one request. Most requests have none, so the array is
+//  allocated at the first error; intake_ferrs_free() releases it.
 typedef struct {
-    intake_ferr_t items [INTAKE_MAX_ERRORS];
+    intake_ferr_t *items;
     size_t count;
+    size_t cap;
 } intake_ferrs_t;
+
+void intake_ferrs_free (intake_ferrs_t *errs);
+//  Replaces `dst` with a copy of `src`.
+void intake_ferrs_copy (intake_ferrs_t *dst, const intake_ferrs_t *src);
 
 //  Adds one error (silently drops past INTAKE_MAX_ERRORS).
 void intake_ferr_add (intake_ferrs_t *errs, const char *field, const char *code,

@@ -60,13 +60,14 @@ test_valid_card (void **state)
     assert_int_equal (errs.count, 0);
     intake_check_key ("0123456789abcdef", &errs);
     assert_int_equal (errs.count, 0);
+    intake_ferrs_free (&errs);
 }
 
 static void
 test_field_errors (void **state)
 {
     s_card_t c;
-    intake_ferrs_t errs;
+    intake_ferrs_t errs = { .count = 0 };
 #define EXPECT(setup, field, code) do { s_card (&c); setup; errs.count = 0; \
         intake_check_card (&c.card, NOW_US, 30, &errs); \
         assert_non_null (s_code (&errs, field)); \
@@ -107,6 +108,7 @@ test_field_errors (void **state)
     errs.count = 0;
     assert_false (intake_check_lead_id ("0000-bad", "lead_id", &errs));
     assert_true (intake_check_lead_id ("1b4e28ba-2fa1-11d2-883f-0016d3cca427", "lead_id", &errs));
+    intake_ferrs_free (&errs);
 }
 
 static void
