@@ -12,6 +12,8 @@
             employee, station, office, district, business, from, to, by,
             reason, kind, outcome, revenue, deadline, due_us, level,
             recipients (comma-separated), report, entered_us, fallback
+      nt_producer clock 2026-01-15T03:30:00Z
+          sets the test clock (LEADLINE_CLOCK_FILE) for every process
       nt_producer load N RATE PREFIX PEOPLE
           appends N lead_assigned events at RATE a second (0 = at once),
           lead PREFIX-L<i> to rep PREFIX<i % PEOPLE>, 50 per transaction
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SCHEMA "ntprod"
@@ -361,6 +364,29 @@ s_load (int argc, char **argv)
     return 0;
 }
 
+//  Writes LEADLINE_CLOCK_FILE: "2026-01-15T03:30:00Z" or microseconds.
+static int
+s_clock (const char *when)
+{
+    const char *path = ll_config_str ("LEADLINE_CLOCK_FILE", NULL);
+    if (!path) {
+        fprintf (stderr, "nt_producer clock: LEADLINE_CLOCK_FILE is not set\n");
+        return 2;
+    }
+    struct tm tm = { 0 };
+    long long us;
+    const char *end = strptime (when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end && *end == 0)
+        us = (long long) timegm (&tm) * 1000000;
+    else
+        us = atoll (when);
+    if (us <= 0 || ll_clock_file_set (path, us)) {
+        fprintf (stderr, "nt_producer clock: cannot set %s\n", when);
+        return 1;
+    }
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -370,6 +396,8 @@ main (int argc, char **argv)
         return s_serve ();
     if (argc >= 2 && strcmp (argv [1], "emit") == 0)
         return s_emit (argc - 2, argv + 2);
+    if (argc >= 3 && strcmp (argv [1], "clock") == 0)
+        return s_clock (argv [2]);
     if (argc >= 2 && strcmp (argv [1], "load") == 0)
         return s_load (argc - 2, argv + 2);
     fprintf (stderr, "usage: nt_producer serve | emit STREAM TYPE [key=value ...] | "
