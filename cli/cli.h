@@ -7,5 +7,6 @@
 int cmd_admin (int argc, char **argv);      // cli/cmd_admin.c: org import, keys
 int cmd_terminal (int argc, char **argv);   // cli/cmd_terminal.c: station terminal
 int cmd_rep (int argc, char **argv);        // cli/cmd_rep.c: notifications, rep updates
+int cmd_report (int argc, char **argv);     // cli/cmd_report.c: carrier, station, district, campaign reports
 
 #endif

@@ -15,6 +15,7 @@ static const command_t s_commands [] = {
     { "admin", cmd_admin, "load the organisation from CSV, manage keys" },
     { "terminal", cmd_terminal, "the station terminal: hand in lead cards" },
     { "rep", cmd_rep, "notifications live and in the inbox; record contacts and outcomes" },
+    { "report", cmd_report, "carrier, station, district and campaign reports" },
 };
 #define N_COMMANDS (sizeof s_commands / sizeof s_commands [0])
 
