@@ -120,7 +120,7 @@ main (int argc, char **argv)
         (int) ll_config_int ("LEADLINE_INTAKE_BATCH", 256));
     int rc = 1;
     ll_relay_t *relay = NULL;
-    if (!server || intake_server_attach (server, loop))
+    if (!server)
         goto done;
     relay = ll_relay_new (conninfo, "intake", "intake",
         ll_config_str ("LEADLINE_INTAKE_PUB", "tcp://*:7101"),
@@ -128,9 +128,9 @@ main (int argc, char **argv)
     if (!relay)
         goto done;
     ll_relay_declare_stream (relay, "intake");
-    if (ll_relay_attach (relay, loop))
-        goto done;
     intake_server_set_ready_fn (server, s_relay_ready, relay);
+    if (ll_relay_attach (relay, loop) || intake_server_attach (server, loop))
+        goto done;
     ll_service_ready (&s_info);
     zloop_start (loop);
     ll_service_stopping (&s_info);
