@@ -108,8 +108,8 @@ SQL
 baseline() {   # baseline CLIENTS: events/s firing N due jobs
   psql_q "TRUNCATE bench_job, bench_event;
           INSERT INTO bench_job (lead_id, due_us)
-          SELECT 'lead-' || i, 1700000000000000 + i FROM generate_series (1, $N) i;
-          VACUUM ANALYZE bench_job;" 2>/dev/null
+          SELECT 'lead-' || i, 1700000000000000 + i FROM generate_series (1, $N) i"
+  psql_q "VACUUM ANALYZE bench_job"
   local t0 secs
   t0=$(now)
   "$PGBENCH" -n -M prepared -c "$1" -j "$(( $1 < 2 ? 1 : 2 ))" -t "$(( N / 1000 / $1 ))" \
