@@ -34,8 +34,12 @@ static const s_stmt_t s_stmts [] = {
       "  LEFT JOIN org.stations s ON s.id = u.sid"
       "  LEFT JOIN org.offices o ON o.id = s.office_id"
       "  LEFT JOIN org.employees e ON e.id = u.eid" },
+    //  Updates keep their replies in idempotency, lead cards on the lead.
     { "idem_lookup",
-      "SELECT key, request_hash, reply FROM intake.idempotency WHERE key = ANY ($1::text[])" },
+      "SELECT key, request_hash, reply FROM intake.idempotency WHERE key = ANY ($1::text[])"
+      " UNION ALL "
+      "SELECT idempotency_key, request_hash, reply FROM intake.leads"
+      " WHERE idempotency_key = ANY ($1::text[]) AND reply IS NOT NULL" },
     { "idem_insert",
       "INSERT INTO intake.idempotency (key, request_hash, reply, created_at)"
       " SELECT k, h, r, " US_TO_TS ("$4::bigint")
@@ -89,18 +93,19 @@ static const s_stmt_t s_stmts [] = {
       "   district_id, program, card_completed_at, entered_at, business_name,"
       "   business_address, business_zip, contact_name, contact_phone, contact_email,"
       "   products, notes, phone_key, name_zip_key, name_addr_key, duplicate_of,"
-      "   matched_on, status, rep_id, assign_reason, fallback, updated_at)"
+      "   matched_on, status, rep_id, assign_reason, fallback, updated_at, request_hash,"
+      "   reply)"
       " SELECT id, k, emp, st, off, dist, prog, " US_TO_TS ("card") ", " US_TO_TS ("ent") ","
       "        bn, ba, bz, cn, cp, ce, prods::smallint[], notes, pk, nzk, nak, dup, mo,"
-      "        status, rep, reason, fb, " US_TO_TS ("ent")
+      "        status, rep, reason, fb, " US_TO_TS ("ent") ", hash, reply"
       "   FROM unnest ($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
       "                $6::text[], $7::smallint[], $8::bigint[], $9::bigint[], $10::text[],"
       "                $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],"
       "                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],"
       "                $21::uuid[], $22::text[], $23::text[], $24::text[], $25::text[],"
-      "                $26::bool[])"
+      "                $26::bool[], $27::text[], $28::bytea[])"
       "     AS u (id, k, emp, st, off, dist, prog, card, ent, bn, ba, bz, cn, cp, ce,"
-      "           prods, notes, pk, nzk, nak, dup, mo, status, rep, reason, fb)" },
+      "           prods, notes, pk, nzk, nak, dup, mo, status, rep, reason, fb, hash, reply)" },
     { "lead_get",
       "SELECT coalesce (rep_id, ''), status, employee_id, district_id,"
       "       coalesce (duplicate_of::text, ''), coalesce (outcome, 0)"
@@ -666,7 +671,7 @@ intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows, 
 {
     if (n == 0)
         return 0;
-    enum { NCOLS = 26 };
+    enum { NCOLS = 28 };
     s_arr_t cols [NCOLS];
     for (int c = 0; c < NCOLS; c++)
         s_arr_open (&cols [c]);
@@ -699,6 +704,8 @@ intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows, 
         s_arr_text (&cols [c++], r->rep_id);
         s_arr_text (&cols [c++], r->assign_reason ? r->assign_reason : "");
         s_arr_text (&cols [c++], r->fallback ? "t" : "f");
+        s_arr_text (&cols [c++], r->request_hash);
+        s_arr_bytea (&cols [c++], r->reply, r->reply_size);
         assert (c == NCOLS);
     }
     const char *params [NCOLS];

@@ -59,12 +59,13 @@ int intake_store_org_lookup (intake_store_t *self, const char *const *station_id
                              const char *const *employee_ids, size_t n,
                              intake_org_row_t *out, char *sqlstate);
 
-//  Replies already given under these keys: calls `fn` once per key found
-//  with the request hash and the packed reply.
+//  Replies already given under these keys (updates' and lead cards'):
+//  calls `fn` once per key found with the request hash and the packed reply.
 typedef void (intake_idem_fn) (void *arg, const char *key, const char *hash,
                                const uint8_t *reply, size_t size);
 int intake_store_idem_lookup (intake_store_t *self, const char *const *keys, size_t n,
                               intake_idem_fn *fn, void *arg, char *sqlstate);
+//  Keeps the replies of updates (a lead card's reply is stored on its lead).
 int intake_store_idem_insert (intake_store_t *self, const char *const *keys,
                               const char *const *hashes, const uint8_t *const *replies,
                               const size_t *sizes, size_t n, int64_t now_us, char *sqlstate);
@@ -114,6 +115,9 @@ typedef struct {
     const char *rep_id;           // NULL if none
     const char *assign_reason;
     bool fallback;
+    const char *request_hash;     // what a retry under `key` must match
+    const uint8_t *reply;         // the packed SubmitReply a retry gets
+    size_t reply_size;
 } intake_lead_row_t;
 
 int intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows,

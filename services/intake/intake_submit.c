@@ -6,7 +6,8 @@
       2. org: station and employee known, employee at that station;
       3. duplicates: earliest original in 90 days with a matching key;
       4. assignment: reps of the batch's territories, chosen in batch order;
-      5. writes: leads, replies under their keys, events, assignment state.
+      5. writes: leads (each with the reply a retry gets), events,
+         assignment state.
     All of it runs in one transaction, committed before any reply leaves.
     If a statement fails for a reason other than the store being away, the
     batch runs again card by card, each in a savepoint, so one card the store
@@ -186,12 +187,10 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     intake_lead_row_t *rows = calloc (n, sizeof *rows);
     s_events_t *events = calloc (n, sizeof *events);
     ll_envelope_t **envs = calloc (2 * n, sizeof *envs);
-    const uint8_t **replies = calloc (n, sizeof *replies);
-    size_t *sizes = calloc (n, sizeof *sizes);
     intake_assign_t *assign = intake_assign_new ();
     s_dups_t dups;
     s_dups_init (&dups);
-    assert (a1 && a2 && a3 && org && rows && events && envs && replies && sizes && assign);
+    assert (a1 && a2 && a3 && org && rows && events && envs && assign);
 
     //  Back to what was known before the store was asked (a second attempt
     //  must not inherit the first one's decisions).
@@ -339,9 +338,6 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
         }
         item->status = LEADLINE__V1__STATUS__STATUS_OK;
         s_pack_reply (item);
-        replies [nrows] = item->reply;
-        sizes [nrows] = item->reply_size;
-        a3 [nrows] = item->hash;
 
         intake_lead_row_t *row = &rows [nrows++];
         Leadline__V1__Business *biz = card->business;
@@ -360,7 +356,8 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
             .duplicate_of = duplicate ? item->duplicate_of : NULL,
             .matched_on = duplicate ? item->matched_on : NULL,
             .status = status, .rep_id = item->rep_id, .assign_reason = item->reason,
-            .fallback = item->fallback,
+            .fallback = item->fallback, .request_hash = item->hash,
+            .reply = item->reply, .reply_size = item->reply_size,
         };
 
         //  Events: entered for every stored card, then assigned or duplicate.
@@ -409,12 +406,8 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
         }
     }
 
-    //  5. writes
-    const char **keys = a1;
-    for (size_t i = 0; i < nrows; i++)
-        keys [i] = rows [i].key;
+    //  5. writes (each lead carries its reply, for retries)
     if (intake_store_insert_leads (store, rows, nrows, sqlstate)
-    ||  intake_store_idem_insert (store, keys, a3, replies, sizes, nrows, now_us, sqlstate)
     ||  intake_store_save_assign (store, assign, sqlstate)
     ||  ll_outbox_append_batch (intake_store_conn (store), "intake", "intake",
                                 envs, nenvs, sqlstate))
@@ -428,8 +421,6 @@ done:
     free (rows);
     free (events);
     free (envs);
-    free (replies);
-    free (sizes);
     intake_assign_destroy (&assign);
     s_dups_destroy (&dups);
     return rc;
