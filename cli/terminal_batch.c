@@ -195,16 +195,35 @@ terminal_batch_rejected_lines (terminal_batch_t *self)
 //  --------------------------------------------------------------------------
 //  Printing
 
+//  A file row's errors are one line each, "line 12: zip: ... (hint: ...)";
+//  a single card's come under a heading, indented.
+static void
+s_print_heading (FILE *out, const char *prefix, int count)
+{
+    if (strncmp (prefix, "line ", 5) != 0)
+        fprintf (out, "%sCard not entered; fix %s and hand it in again:\n", prefix,
+                 count == 1 ? "this field" : "these fields");
+}
+
+static void
+s_print_field (FILE *out, const char *prefix, const char *name, const char *message,
+               const char *hint)
+{
+    bool row = strncmp (prefix, "line ", 5) == 0;
+    fprintf (out, "%s%s%s: %s", prefix, row ? "" : "  ", name, message);
+    if (hint && *hint)
+        fprintf (out, " (hint: %s)", hint);
+    fprintf (out, "\n");
+}
+
 void
 terminal_print_problems (FILE *out, const char *prefix, const terminal_problems_t *problems)
 {
+    s_print_heading (out, prefix, problems->count);
     for (int i = 0; i < problems->count; i++) {
         const terminal_problem_t *problem = &problems->items [i];
-        fprintf (out, "%s  %s: %s", prefix, terminal_field_name (problem->field),
-                 problem->message);
-        if (*problem->hint)
-            fprintf (out, " (hint: %s)", problem->hint);
-        fprintf (out, "\n");
+        s_print_field (out, prefix, terminal_field_name (problem->field), problem->message,
+                       problem->hint);
     }
 }
 
@@ -264,18 +283,15 @@ s_print_reply (terminal_batch_t *self, terminal_job_t *job, bool backlog,
             break;
         }
         case TERMINAL_RESULT_REJECTED:
-            fprintf (out, "%sCard not entered; fix %s and hand it in again:\n", prefix,
-                     sr->n_errors == 1 ? "this field" : "these fields");
+            s_print_heading (out, prefix, sr->n_errors ? (int) sr->n_errors : 1);
             for (size_t i = 0; i < sr->n_errors; i++) {
                 const Leadline__V1__FieldError *fe = sr->errors [i];
-                fprintf (out, "%s  %s: %s", prefix, terminal_path_name (fe->field),
-                         fe->message && *fe->message ? fe->message : fe->code);
-                if (fe->hint && *fe->hint)
-                    fprintf (out, " (hint: %s)", fe->hint);
-                fprintf (out, "\n");
+                s_print_field (out, prefix, terminal_path_name (fe->field),
+                               fe->message && *fe->message ? fe->message : fe->code, fe->hint);
             }
             if (sr->n_errors == 0)
-                fprintf (out, "%s  %s\n", prefix, *message ? message : "intake gave no reason");
+                s_print_field (out, prefix, "card", *message ? message : "intake gave no reason",
+                               NULL);
             break;
         case TERMINAL_RESULT_HELD: {
             const char *name = "refused";
@@ -477,8 +493,6 @@ s_next_card (terminal_batch_t *self)
                 snprintf (prefix, sizeof prefix, "line %d: ", line);
             else
                 prefix [0] = 0;
-            fprintf (self->out, "%sCard not entered; fix %s and hand it in again:\n", prefix,
-                     problems.count == 1 ? "this field" : "these fields");
             terminal_print_problems (self->out, prefix, &problems);
             terminal_result_t result = { TERMINAL_RESULT_REJECTED, 0 };
             for (int i = 0; i < problems.count; i++)

@@ -24,8 +24,8 @@ start_fake FAKE_REVERSE=1
 step "1000 cards, 64 in flight, answered out of order"
 run csv 1 --file "$T/cards.csv" --station S1 --in-flight 64
 expect csv "cards.csv: 1000 cards: 985 entered, 4 duplicates, 11 rejected (lines 101, 201, 301, 401, 501, 557, 601, 701, 801, 901, 1001), 0 spooled"
-expect csv "line 557:   program: 'carrier-connect' is not a program (hint: use one of:"
-expect csv "line 101:   zip: the ZIP code is not 5 digits or ZIP+4 (hint: write 12345 or 12345-6789)"
+expect csv "line 557: program: 'carrier-connect' is not a program (hint: use one of:"
+expect csv "line 101: zip: the ZIP code is not 5 digits or ZIP+4 (hint: write 12345 or 12345-6789)"
 expect csv "line 8: Lead L-"
 expect csv "is a duplicate"
 expect_not csv "Business 2\" entered"
@@ -55,7 +55,7 @@ JSON
 run json 1 --file "$T/cards.json" --verbose
 expect json "line 2: Lead L-"
 expect json "line 4: Lead L-"
-expect json "line 6:   business: the business name is missing"
+expect json "line 6: business: the business name is missing"
 expect json "3 cards: 2 entered, 0 duplicates, 1 rejected (lines 6), 0 spooled"
 "$LEADLINE" terminal --file - --format json <"$T/cards.json" >"$T/stdin.out" 2>&1 && fail "stdin: expected exit 1"
 expect stdin "3 cards: 2 entered"

@@ -70,3 +70,28 @@ stop_server() {
 }
 # count WORD KEY : lines "WORD KEY" in the fake's log
 log_count() { grep -c "^$1 $2\$" "$T/fake.log" || true; }
+
+# The real intake, on the private PostgreSQL of tests/lib/with-pg.
+# setup_intake ORG_CSV: migrate and load the organisation.
+setup_intake() {
+  [ -n "${LEADLINE_DB:-}" ] || fail "run under tests/lib/with-pg"
+  export LEADLINE_INTAKE_PUB=ipc://$T/pub.ipc
+  export LEADLINE_INTAKE_REPLAY=ipc://$T/replay.ipc
+  export LEADLINE_INTAKE_HTTP=127.0.0.1:0
+  export LEADLINE_INTAKE_RETRY_MS=200
+  "$SERVER" migrate 2>>"$T/intake.log" || { tail -20 "$T/intake.log"; fail "intake migrate"; }
+  "$LEADLINE" admin import "$1" >"$T/import.out" 2>&1 || { cat "$T/import.out"; fail "org import"; }
+}
+start_intake() {
+  local before
+  before=$(grep -c '"event":"intake.ready"' "$T/intake.log" 2>/dev/null || true)
+  LEADLINE_LOG_LEVEL=info "$SERVER" run 2>>"$T/intake.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1500); do
+    [ "$(grep -c '"event":"intake.ready"' "$T/intake.log" || true)" -gt "$before" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$T/intake.log"; fail "intake exited while starting"; }
+    sleep 0.04
+  done
+  fail "intake did not become ready"
+}
+sql() { psql "$LEADLINE_DB" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
