@@ -86,6 +86,29 @@ kill9_pid() { kill -9 "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 lines() { [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
 
 # Notifications in the inbox: "recipient kind" lines, sorted.
+# Stops the notifier cleanly (SIGTERM) and fails on any sanitizer report in
+# the logs of the notifier and the clients (ASan builds print them there).
+nt_finish() {
+  if [ -n "$NOTIFIER_PID" ]; then
+    kill "$NOTIFIER_PID" 2>/dev/null || true
+    wait "$NOTIFIER_PID" 2>/dev/null || true
+    NOTIFIER_PID=""
+  fi
+  for p in $NT_PIDS; do stop_pid "$p"; done
+  if grep -l "AddressSanitizer\|LeakSanitizer\|runtime error:" "$W"/*.log "$W"/*.err 2>/dev/null; then
+    grep -h -A20 "AddressSanitizer\|LeakSanitizer\|runtime error:" "$W"/*.log "$W"/*.err | head -60 >&2
+    fail "sanitizer report above"
+  fi
+}
+
+metric() {
+  curl -sf "http://$LEADLINE_NOTIFIER_HTTP/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+# Checks for wait_for: their arguments are looked at afresh on every try.
+lines_ge() { [ "$(lines "$1")" -ge "$2" ]; }
+q_eq() { [ "$(count_q "$1")" = "$2" ]; }
+metric_ge() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }
+metric_eq() { [ "$(metric "$1")" = "$2" ]; }
 inbox_of_lead() {
   psql_q "SELECT recipient_id || ' ' || kind FROM notifier.notification
           WHERE lead_id = '$1' ORDER BY 1"
