@@ -18,6 +18,7 @@ COPY proto/ proto/
 COPY common/ common/
 COPY services/ services/
 COPY cli/ cli/
+COPY bench/ bench/
 COPY tests/ tests/
 COPY deploy/migrations/ deploy/migrations/
 # The flags the tested build uses (-O2 -g, warnings as errors), then strip.
