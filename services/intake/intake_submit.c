@@ -196,7 +196,9 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     //  must not inherit the first one's decisions).
     for (size_t i = 0; i < n; i++) {
         intake_item_t *item = items [i];
-        item->status = item->status0;
+        if (item->status0)
+            continue;                 // decided before the store was asked
+        item->status = 0;
         item->errs.count = item->nerrs0;
         item->replayed = false;
         item->rep_id = NULL;
@@ -552,10 +554,19 @@ intake_submit_batch (intake_ctx_t *ctx, intake_item_t **items, size_t n)
             else
                 zhashx_insert (seen, key, (void *) (i + 1));
         }
+        //  A terminal hands in cards for its own station only. The envelope's
+        //  sender is the terminal's station (checked by CURVE when keys are
+        //  in use); a card without a sender is judged by its fields alone.
+        const char *sender = item->req->sender;
+        if (!item->status && card && sender && *sender && card->station_id
+        &&  strcmp (sender, card->station_id) != 0)
+            intake_item_decide (item, LEADLINE__V1__STATUS__STATUS_FORBIDDEN,
+                "a terminal hands in cards for its own station only: this terminal is "
+                "%.40s, the card is for station %.40s", sender, card->station_id);
         //  Field errors found now are final only when the key is unusable:
         //  otherwise the key may have been answered OK before (a retry after
         //  the org changed must still get the first answer).
-        if (!key_ok)
+        if (!key_ok && !item->status)
             intake_item_decide (item, LEADLINE__V1__STATUS__STATUS_INVALID,
                 "%zu field%s to fix; nothing was stored", item->errs.count,
                 item->errs.count == 1 ? "" : "s");

@@ -130,6 +130,8 @@ s_case_invalid (tc_client_t *client, PGconn *db)
                s_bad [i].name, s_bad [i].field, s_bad [i].code, e ? e->field : "-",
                e ? e->code : "-");
         CHECK (e && *e->message, "%s: the error has a message", s_bad [i].name);
+        CHECK (reply && *reply->submit_reply->message, "%s: the reply says what happened",
+               s_bad [i].name);
         if (e && strcmp (e->code, "unknown") == 0)
             CHECK (strstr (e->hint, "leadline admin import"), "%s: hint says how to load "
                    "the org: %s", s_bad [i].name, e->hint);
@@ -146,6 +148,23 @@ s_case_invalid (tc_client_t *client, PGconn *db)
     CHECK (reply && reply->submit_reply->n_errors == 3, "multi: 3 errors, got %zu",
            reply ? reply->submit_reply->n_errors : 0);
     ll_envelope_free (&reply);
+    //  A terminal hands in cards for its own station only.
+    tc_card_init (&card, "E1", "S-MAIN", 201);
+    {
+        ll_envelope_t env = LEADLINE__V1__ENVELOPE__INIT;
+        Leadline__V1__SubmitLead submit = LEADLINE__V1__SUBMIT_LEAD__INIT;
+        submit.card = &card.card;
+        env.sender = "S-MAIN2";
+        env.idempotency_key = s_key (key, "invalid-sender", 0);
+        env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
+        env.submit_lead = &submit;
+        reply = tc_call (client, &env, 10000, NULL, NULL);
+        CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
+               && strstr (reply->submit_reply->message, "own station"),
+               "another station's terminal: FORBIDDEN (%d: %s)", tc_status (reply),
+               reply && reply->submit_reply ? reply->submit_reply->message : "no reply");
+        ll_envelope_free (&reply);
+    }
     //  No card at all.
     ll_envelope_t env = LEADLINE__V1__ENVELOPE__INIT;
     Leadline__V1__SubmitLead submit = LEADLINE__V1__SUBMIT_LEAD__INIT;
@@ -313,7 +332,8 @@ s_case_retry (tc_client_t *client, PGconn *db)
     tc_card_t other;
     tc_card_init (&other, "E1", "S-MAIN", 1002);
     reply = tc_submit (client, &other, key, 10000);
-    CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_CONFLICT, "key reuse: CONFLICT");
+    CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_CONFLICT
+           && strstr (reply->submit_reply->message, "already used"), "key reuse: CONFLICT");
     ll_envelope_free (&reply);
     CHECK (s_burst (client, &other, key, 5, NULL, 0,
                     LEADLINE__V1__STATUS__STATUS_CONFLICT) == 5, "key reuse burst: CONFLICT");
