@@ -1,4 +1,5 @@
 #include "ll_uuid.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
@@ -11,10 +12,25 @@
 
 static __thread uint8_t s_pool [POOL_SIZE];
 static __thread size_t s_used = POOL_SIZE;
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+//  A forked child must not hand out the bytes its parent will use too.
+static void
+s_forget (void)
+{
+    s_used = POOL_SIZE;
+}
+
+static void
+s_register (void)
+{
+    pthread_atfork (NULL, NULL, s_forget);
+}
 
 static int
 s_random16 (uint8_t out [16])
 {
+    pthread_once (&s_once, s_register);
     if (s_used + 16 > POOL_SIZE) {
         size_t got = 0;
         while (got < POOL_SIZE) {
