@@ -26,12 +26,18 @@ stop_server
 step "intake stalls: the request is sent again, entered once"
 start_fake
 kill -STOP "$SERVER_PID"
-( sleep 1.5; kill -CONT "$SERVER_PID" ) &
-resume=$!
-run stall 0 "${card[@]}" --key key-retry-0003 --timeout-ms 3000
+LEADLINE_LOG_LEVEL=debug "$LEADLINE" terminal "${card[@]}" --key key-retry-0003 \
+    --timeout-ms 10000 >"$T/stall.out" 2>"$T/stall.err" </dev/null &
+terminal=$!
+for _ in $(seq 500); do
+  grep -q '"event":"terminal.resend"' "$T/stall.err" && break
+  sleep 0.02
+done
+grep -q '"event":"terminal.resend"' "$T/stall.err" || fail "the terminal did not resend"
+kill -CONT "$SERVER_PID"
+wait "$terminal" || { cat "$T/stall.out" "$T/stall.err"; fail "stall: exit $?, expected 0"; }
 expect stall "spooled card key-retry-0002 (Retry Co): Lead L-"
 [ "$(log_count stored key-retry-0003)" = 1 ] || fail "not stored once"
 [ "$(log_count replayed key-retry-0003)" -ge 1 ] || fail "the resend did not reach intake"
 [ "$(spool_count)" = 0 ] || fail "spool not empty"
-wait "$resume"
 echo "PASS"
