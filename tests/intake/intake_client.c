@@ -196,7 +196,7 @@ static ll_envelope_t *
 s_update (tc_client_t *self, const char *key, ll_envelope_t *env)
 {
     env->idempotency_key = (char *) key;
-    return tc_call (self, env, 10000, NULL, NULL);
+    return tc_call (self, env, TC_WAIT_MS, NULL, NULL);
 }
 
 ll_envelope_t *

@@ -17,6 +17,10 @@ extern int tc_failures;
     fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
     fprintf (stderr, __VA_ARGS__); fputc ('\n', stderr); } } while (0)
 
+//  How long a test waits for one reply before calling it lost: generous,
+//  as the machine may be busy; it only bounds how long a broken build hangs.
+#define TC_WAIT_MS 30000
+
 //  ---- a lead card with its storage
 
 typedef struct {

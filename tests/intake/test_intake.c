@@ -122,7 +122,7 @@ s_case_invalid (tc_client_t *client, PGconn *db)
         tc_card_init (&card, "E1", "S-MAIN", 100 + (long) i);
         s_key (key, "invalid", (long) i);
         s_bad [i].mutate (&card, key);
-        ll_envelope_t *reply = tc_submit (client, &card, key, 10000);
+        ll_envelope_t *reply = tc_submit (client, &card, key, TC_WAIT_MS);
         CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_INVALID,
                "%s: status %d", s_bad [i].name, tc_status (reply));
         const Leadline__V1__FieldError *e = tc_field_error (reply, s_bad [i].field);
@@ -143,7 +143,7 @@ s_case_invalid (tc_client_t *client, PGconn *db)
     card.business.zip = "ABCDE";
     card.contact.email = "nobody";
     card.card.employee_id = "E999";
-    ll_envelope_t *reply = tc_submit (client, &card, s_key (key, "invalid-multi", 0), 10000);
+    ll_envelope_t *reply = tc_submit (client, &card, s_key (key, "invalid-multi", 0), TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_INVALID, "multi: status");
     CHECK (reply && reply->submit_reply->n_errors == 3, "multi: 3 errors, got %zu",
            reply ? reply->submit_reply->n_errors : 0);
@@ -158,7 +158,7 @@ s_case_invalid (tc_client_t *client, PGconn *db)
         env.idempotency_key = s_key (key, "invalid-sender", 0);
         env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
         env.submit_lead = &submit;
-        reply = tc_call (client, &env, 10000, NULL, NULL);
+        reply = tc_call (client, &env, TC_WAIT_MS, NULL, NULL);
         CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
                && strstr (reply->submit_reply->message, "own station"),
                "another station's terminal: FORBIDDEN (%d: %s)", tc_status (reply),
@@ -171,20 +171,20 @@ s_case_invalid (tc_client_t *client, PGconn *db)
     env.idempotency_key = s_key (key, "invalid-nocard", 0);
     env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
     env.submit_lead = &submit;
-    reply = tc_call (client, &env, 10000, NULL, NULL);
+    reply = tc_call (client, &env, TC_WAIT_MS, NULL, NULL);
     CHECK (tc_field_error (reply, "card") != NULL, "no card: card/required");
     ll_envelope_free (&reply);
     CHECK (s_leads (db) == 0, "nothing invalid is stored");
 
     //  Frames intake cannot read: an Error reply each, and the connection
     //  keeps working.
-    reply = tc_call_raw (client, "\xff\xfe garbage", 10, 10000);
+    reply = tc_call_raw (client, "\xff\xfe garbage", 10, TC_WAIT_MS);
     CHECK (reply && reply->body_case == LEADLINE__V1__ENVELOPE__BODY_ERROR
            && reply->error->status == LEADLINE__V1__STATUS__STATUS_BAD_REQUEST
            && strcmp (reply->error->code, "bad_frame_malformed") == 0,
            "garbage gets BAD_REQUEST bad_frame_malformed");
     ll_envelope_free (&reply);
-    reply = tc_call_raw (client, "", 0, 10000);
+    reply = tc_call_raw (client, "", 0, TC_WAIT_MS);
     CHECK (reply && strcmp (reply->error->code, "bad_frame_empty") == 0, "empty frame");
     ll_envelope_free (&reply);
     ll_envelope_t v2 = LEADLINE__V1__ENVELOPE__INIT;
@@ -194,11 +194,11 @@ s_case_invalid (tc_client_t *client, PGconn *db)
     v2.heartbeat = &hb;
     uint8_t buf [256];
     size_t len = leadline__v1__envelope__pack (&v2, buf);
-    reply = tc_call_raw (client, buf, len, 10000);
+    reply = tc_call_raw (client, buf, len, TC_WAIT_MS);
     CHECK (reply && strcmp (reply->error->code, "bad_frame_bad_version") == 0, "version 2");
     ll_envelope_free (&reply);
     v2.version = 1;
-    reply = tc_call (client, &v2, 10000, NULL, NULL);
+    reply = tc_call (client, &v2, TC_WAIT_MS, NULL, NULL);
     CHECK (reply && reply->body_case == LEADLINE__V1__ENVELOPE__BODY_ERROR
            && strcmp (reply->error->code, "unsupported") == 0, "heartbeat is unsupported");
     ll_envelope_free (&reply);
@@ -206,12 +206,12 @@ s_case_invalid (tc_client_t *client, PGconn *db)
     zmsg_addstr (two, "one");
     zmsg_addstr (two, "two");
     zmsg_send (&two, client->dealer);
-    reply = tc_recv (client, 10000);
+    reply = tc_recv (client, TC_WAIT_MS);
     CHECK (reply && strcmp (reply->error->code, "bad_frame") == 0, "two frames");
     ll_envelope_free (&reply);
 
     tc_card_init (&card, "E1", "S-MAIN", 300);
-    reply = tc_submit (client, &card, s_key (key, "valid-after", 0), 10000);
+    reply = tc_submit (client, &card, s_key (key, "valid-after", 0), TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK,
            "a good card after bad frames is taken: %s",
            reply ? reply->submit_reply->message : "no reply");
@@ -247,7 +247,7 @@ s_submit_raw (tc_client_t *client, tc_card_t *card, const char *key, uint8_t **r
     env.idempotency_key = (char *) key;
     env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
     env.submit_lead = &submit;
-    return tc_call (client, &env, 10000, raw, len);
+    return tc_call (client, &env, TC_WAIT_MS, raw, len);
 }
 
 //  Sends `n` copies without waiting, then collects the replies.
@@ -271,7 +271,7 @@ s_burst (tc_client_t *client, tc_card_t *card, const char *key, int n,
     }
     int good = 0;
     for (int i = 0; i < n; i++) {
-        ll_envelope_t *reply = tc_recv (client, 10000);
+        ll_envelope_t *reply = tc_recv (client, TC_WAIT_MS);
         if (!reply)
             break;
         if (tc_status (reply) == want_status) {
@@ -331,7 +331,7 @@ s_case_retry (tc_client_t *client, PGconn *db)
     //  The same key with another card: CONFLICT, alone and in a burst.
     tc_card_t other;
     tc_card_init (&other, "E1", "S-MAIN", 1002);
-    reply = tc_submit (client, &other, key, 10000);
+    reply = tc_submit (client, &other, key, TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_CONFLICT
            && strstr (reply->submit_reply->message, "already used"), "key reuse: CONFLICT");
     ll_envelope_free (&reply);
@@ -343,11 +343,11 @@ s_case_retry (tc_client_t *client, PGconn *db)
     tc_card_t fixme;
     tc_card_init (&fixme, "E3", "S-MAIN", 1003);
     fixme.business.zip = "oops";
-    reply = tc_submit (client, &fixme, "retry-0003-key", 10000);
+    reply = tc_submit (client, &fixme, "retry-0003-key", TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_INVALID, "bad zip: INVALID");
     ll_envelope_free (&reply);
     fixme.business.zip = fixme.zip;
-    reply = tc_submit (client, &fixme, "retry-0003-key", 10000);
+    reply = tc_submit (client, &fixme, "retry-0003-key", TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "fixed card, same key: OK");
     ll_envelope_free (&reply);
     free (first);
@@ -365,7 +365,7 @@ s_case_dup (tc_client_t *client, PGconn *db)
     snprintf (a.phone, sizeof a.phone, "555-201-0001");
     snprintf (a.address, sizeof a.address, "12 Elm Street");
     snprintf (a.zip, sizeof a.zip, "10001");
-    ll_envelope_t *reply = tc_submit (client, &a, "dup-first-key", 10000);
+    ll_envelope_t *reply = tc_submit (client, &a, "dup-first-key", TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK && !reply->submit_reply->duplicate
            && *reply->submit_reply->rep_id, "the first referral is an assigned original");
     char original [40] = "";
@@ -391,7 +391,7 @@ s_case_dup (tc_client_t *client, PGconn *db)
         snprintf (d.address, sizeof d.address, "%s", cases [i].address);
         snprintf (d.zip, sizeof d.zip, "%s", cases [i].zip);
         char key [64];
-        reply = tc_submit (client, &d, s_key (key, "dup", (long) i), 10000);
+        reply = tc_submit (client, &d, s_key (key, "dup", (long) i), TC_WAIT_MS);
         CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "%s: OK", cases [i].name);
         CHECK (reply && reply->submit_reply->duplicate
                && strcmp (reply->submit_reply->duplicate_of, original) == 0
@@ -434,7 +434,7 @@ s_case_dup (tc_client_t *client, PGconn *db)
     //  A different business is not a duplicate.
     tc_card_t other;
     tc_card_init (&other, "E2", "S-MAIN", 5100);
-    reply = tc_submit (client, &other, "dup-other-key", 10000);
+    reply = tc_submit (client, &other, "dup-other-key", TC_WAIT_MS);
     CHECK (reply && !reply->submit_reply->duplicate, "another business is an original");
     ll_envelope_free (&reply);
 
@@ -446,7 +446,7 @@ s_case_dup (tc_client_t *client, PGconn *db)
     tc_card_t again;
     tc_card_init (&again, "E4", "S-MAIN", 5200);
     snprintf (again.phone, sizeof again.phone, "5552010001");
-    reply = tc_submit (client, &again, "dup-after-90-days", 10000);
+    reply = tc_submit (client, &again, "dup-after-90-days", TC_WAIT_MS);
     CHECK (reply && tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK
            && !reply->submit_reply->duplicate, "91 days later it is a new lead");
     ll_envelope_free (&reply);
@@ -474,7 +474,7 @@ s_case_dup (tc_client_t *client, PGconn *db)
     zframe_send (&f, client->dealer, 0);
     int originals = 0, dups = 0;
     for (int i = 0; i < 2; i++) {
-        reply = tc_recv (client, 10000);
+        reply = tc_recv (client, TC_WAIT_MS);
         if (reply && reply->submit_reply->duplicate) {
             dups++;
             CHECK (strcmp (reply->message_id, "m-batch-2") == 0, "the later card is the dup");
@@ -498,7 +498,7 @@ s_expect_rep (tc_client_t *client, const char *employee, const char *station, lo
     tc_card_init (&card, employee, station, seed);
     card.products [0] = product;
     char key [64];
-    ll_envelope_t *reply = tc_submit (client, &card, s_key (key, "assign", seed), 10000);
+    ll_envelope_t *reply = tc_submit (client, &card, s_key (key, "assign", seed), TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "%s: OK", why);
     CHECK (reply && strcmp (reply->submit_reply->rep_id, rep) == 0, "%s: want rep '%s', got "
            "'%s' (%s)", why, rep, reply ? reply->submit_reply->rep_id : "-",
@@ -702,7 +702,7 @@ s_case_updates (tc_client_t *client, PGconn *db)
 {
     tc_card_t card;
     tc_card_init (&card, "E1", "S-MAIN", 7000);
-    ll_envelope_t *reply = tc_submit (client, &card, "upd-lead-key", 10000);
+    ll_envelope_t *reply = tc_submit (client, &card, "upd-lead-key", TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "lead in");
     char lead [40] = "", rep [40] = "";
     if (reply) {
@@ -804,7 +804,7 @@ s_case_updates (tc_client_t *client, PGconn *db)
     tc_card_t dup;
     tc_card_init (&dup, "E2", "S-MAIN", 7001);
     snprintf (dup.phone, sizeof dup.phone, "%s", card.phone);
-    reply = tc_submit (client, &dup, "upd-dup-key", 10000);
+    reply = tc_submit (client, &dup, "upd-dup-key", TC_WAIT_MS);
     char dup_lead [40] = "";
     if (reply)
         snprintf (dup_lead, sizeof dup_lead, "%s", reply->submit_reply->lead_id);
@@ -824,7 +824,7 @@ s_case_updates (tc_client_t *client, PGconn *db)
     env.idempotency_key = "upd-19-key";
     env.body_case = LEADLINE__V1__ENVELOPE__BODY_RECORD_CONTACT;
     env.record_contact = &rc;
-    reply = tc_call (client, &env, 10000, NULL, NULL);
+    reply = tc_call (client, &env, TC_WAIT_MS, NULL, NULL);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN, "sender must be the rep");
     ll_envelope_free (&reply);
 }
@@ -837,7 +837,7 @@ s_case_pgdown (tc_client_t *client, PGconn *db)
 {
     tc_card_t card;
     tc_card_init (&card, "E1", "S-MAIN", 8000);
-    ll_envelope_t *reply = tc_submit (client, &card, "pgdown-0-key", 10000);
+    ll_envelope_t *reply = tc_submit (client, &card, "pgdown-0-key", TC_WAIT_MS);
     CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "before: OK");
     char lead [40] = "";
     if (reply)
@@ -851,7 +851,7 @@ s_case_pgdown (tc_client_t *client, PGconn *db)
     tc_card_t down;
     tc_card_init (&down, "E2", "S-MAIN", 8001);
     for (int i = 0; i < 3; i++) {
-        reply = tc_submit (client, &down, "pgdown-1-key", 10000);
+        reply = tc_submit (client, &down, "pgdown-1-key", TC_WAIT_MS);
         CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_UNAVAILABLE
                && reply->submit_reply->retry_after_ms > 0,
                "store down: UNAVAILABLE with retry_after_ms (try %d, status %d)", i,
@@ -911,7 +911,7 @@ s_case_poison (tc_client_t *client, PGconn *db)
     }
     int ok = 0, refused = 0;
     for (int i = 0; i < n; i++) {
-        ll_envelope_t *reply = tc_recv (client, 10000);
+        ll_envelope_t *reply = tc_recv (client, TC_WAIT_MS);
         if (!reply)
             break;
         if (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK)
