@@ -76,8 +76,8 @@ s_help (FILE *out)
 "\n"
 "Many cards from a file:\n"
 "  --file FILE, -f     a CSV file (first line names the columns) or a JSON file\n"
-"                      (an array of objects); - reads standard input. Columns are the\n"
-"                      flag names above plus products (comma/semicolon separated)\n"
+"                      (an array of objects); - reads standard input. Columns are\n"
+"                      the flag names above plus products (separated by ; or ,)\n"
 "                      and key. Flags given with --file fill columns a row leaves\n"
 "                      empty. Rows without a key get one derived from their\n"
 "                      content when they have a card time, so sending a file\n"
@@ -214,12 +214,12 @@ s_submit_file (const terminal_args_t *args, terminal_spool_t *spool, terminal_li
             default:                        not_sent++; break;
         }
     char *lines = terminal_batch_rejected_lines (batch);
+    bool show_lines = rejected + held && lines && *lines;
     printf ("%s: %zu card%s: %d entered, %d duplicate%s, %d rejected%s%s%s, %d spooled",
             args->file, n_cards, n_cards == 1 ? "" : "s", entered, duplicates,
             duplicates == 1 ? "" : "s", rejected + held,
-            rejected + held && lines && *lines ? " (lines " : "",
-            rejected + held && lines && *lines ? lines : "",
-            rejected + held && lines && *lines ? ")" : "", spooled);
+            show_lines ? (strchr (lines, ',') ? " (lines " : " (line ") : "",
+            show_lines ? lines : "", show_lines ? ")" : "", spooled);
     if (not_sent)
         printf (", %d not sent", not_sent);
     printf ("\n");

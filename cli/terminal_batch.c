@@ -8,6 +8,7 @@
       no final answer in time           -> stays, sent again next time */
 #include "terminal_batch.h"
 #include "ll_clock.h"
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -294,14 +295,19 @@ s_print_reply (terminal_batch_t *self, terminal_job_t *job, bool backlog,
                                NULL);
             break;
         case TERMINAL_RESULT_HELD: {
-            const char *name = "refused";
+            //  STATUS_FORBIDDEN -> "forbidden"
+            char name [32] = "refused";
             const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (
                 &leadline__v1__status__descriptor, (int) status);
-            if (value)
-                name = value->name;
+            if (value && strncmp (value->name, "STATUS_", 7) == 0) {
+                snprintf (name, sizeof name, "%s", value->name + 7);
+                for (char *c = name; *c; c++)
+                    *c = *c == '_' ? ' ' : (char) tolower ((unsigned char) *c);
+            }
             fprintf (out, "%sCard not entered: intake refused it (%s)%s%s\n", prefix, name,
                      *message ? ": " : "", message);
-            fprintf (out, "%s  it is kept in %s/held/%s; ask your coordinator\n", prefix,
+            fprintf (out, "%s%skept in %s/held/%s; ask your coordinator\n", prefix,
+                     strncmp (prefix, "line ", 5) == 0 ? "" : "  ",
                      terminal_spool_dir (self->spool), job->spool_name ? job->spool_name : "");
             break;
         }

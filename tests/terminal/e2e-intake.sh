@@ -59,6 +59,19 @@ expect csv-again "196 entered, 0 duplicates, 4 rejected"
 [ "$(sql "SELECT count(*) FROM intake.leads WHERE business_name LIKE 'E2E Business %'")" = 196 ] \
   || fail "the second run of the file entered cards twice"
 
+step "a card for another station: refused for good, held with the reason"
+printf 'station,employee,program,business,zip,contact,phone,products\nS-T2,E-T2,customer-connect,Other Station Shop,02134,Oz,617-555-0199,pm\n' >"$T/other.csv"
+run other 1 --file "$T/other.csv" --station S-T1
+expect other "line 2: Card not entered: intake refused it (forbidden)"
+expect other "own station"
+expect other "1 card: 0 entered, 0 duplicates, 1 rejected (line 2), 0 spooled"
+run held 0 spool
+expect held "0 cards waiting"
+expect held "1 card held"
+expect held "Other Station Shop"
+expect held "own station"
+rm -rf "$LEADLINE_SPOOL_DIR/held"
+
 step "interactive: intake's error on the ZIP, only the ZIP asked again"
 "$LEADLINE" terminal interactive --station S-T1 >"$T/interactive.out" 2>&1 <<'ANSWERS' || fail "interactive: exit $?"
 E-T1

@@ -56,7 +56,7 @@ run json 1 --file "$T/cards.json" --verbose
 expect json "line 2: Lead L-"
 expect json "line 4: Lead L-"
 expect json "line 6: business: the business name is missing"
-expect json "3 cards: 2 entered, 0 duplicates, 1 rejected (lines 6), 0 spooled"
+expect json "3 cards: 2 entered, 0 duplicates, 1 rejected (line 6), 0 spooled"
 "$LEADLINE" terminal --file - --format json <"$T/cards.json" >"$T/stdin.out" 2>&1 && fail "stdin: expected exit 1"
 expect stdin "3 cards: 2 entered"
 

@@ -55,15 +55,15 @@ run flush-again 0 flush
 expect flush-again "The spool is empty"
 [ "$(leads "true")" = 25 ] || fail "a second flush changed intake.leads"
 
-step "2. kill -9 intake in the middle of a flush of 300 cards"
+step "2. kill -9 intake in the middle of a flush of 500 cards"
 stop_server
 awk -v now="$now" 'BEGIN {
   print "station,employee,program,card_time,business,zip,contact,phone,products"
-  for (i = 1; i <= 300; i++)
+  for (i = 1; i <= 500; i++)
     printf "S-T1,E-T3,mail-handlers,%s,Kill Test %d,02134,Pat,617558%04d,ground\n", now, i, i
 }' >"$T/kill.csv"
 LEADLINE_TERMINAL_TIMEOUT_MS=500 run kill-down 3 --file "$T/kill.csv" --station S-T1
-[ "$(spool_count)" = 300 ] || fail "expected 300 spooled cards, found $(spool_count)"
+[ "$(spool_count)" = 500 ] || fail "expected 500 spooled cards, found $(spool_count)"
 start_intake
 rc=0
 LEADLINE_TERMINAL_TIMEOUT_MS=1500 "$LEADLINE" terminal flush --in-flight 1 >"$T/kill-flush.out" 2>&1 &
@@ -79,11 +79,11 @@ left=$(spool_count)
 stored=$(leads "business_name LIKE 'Kill Test %'")
 echo "killed with $stored stored, $left waiting"
 [ "$left" -gt 0 ] || fail "intake was killed too late to test anything"
-[ $((stored + left)) -ge 300 ] || fail "cards lost: $stored stored + $left waiting < 300"
+[ $((stored + left)) -ge 500 ] || fail "cards lost: $stored stored + $left waiting < 500"
 start_intake
 run kill-flush2 0 flush
 [ "$(spool_count)" = 0 ] || fail "spool not empty"
-[ "$(leads "business_name LIKE 'Kill Test %'")" = 300 ] || fail "after the kill: $(leads "business_name LIKE 'Kill Test %'") of 300 stored"
+[ "$(leads "business_name LIKE 'Kill Test %'")" = 500 ] || fail "after the kill: $(leads "business_name LIKE 'Kill Test %'") of 500 stored"
 [ "$(doubled)" = 0 ] || fail "a key was stored twice"
 
 step "3. PostgreSQL down: UNAVAILABLE keeps the card; it goes first when the store returns"
