@@ -12,6 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev
   python3 iproute2 procps util-linux curl
   python3-yaml systemd
+  chromium
 )
 
 missing=()

@@ -182,6 +182,15 @@ CREATE TABLE rollup_won_day (
 CREATE INDEX rollup_won_day_district ON rollup_won_day (district_id, day);
 CREATE INDEX rollup_won_day_day ON rollup_won_day (day);
 
+-- Every row here is updated in place many times: leave room in each page
+-- so updates stay on the page (HOT) instead of growing the indexes.
+ALTER TABLE lead_fact SET (fillfactor = 80);
+ALTER TABLE rollup_day SET (fillfactor = 70);
+ALTER TABLE rollup_product_day SET (fillfactor = 70);
+ALTER TABLE rollup_term_station SET (fillfactor = 50);
+ALTER TABLE rollup_term_employee SET (fillfactor = 70);
+ALTER TABLE rollup_won_day SET (fillfactor = 70);
+
 -- A lead's contribution, as the measures above.
 CREATE TYPE measures AS (
     cards int, originals int, duplicates int,
@@ -204,28 +213,31 @@ CREATE FUNCTION reporting.fact_measures (f reporting.lead_fact) RETURNS reportin
         f.entry_breached::int, f.contact_breached::int, (f.reassignments > 0)::int
     )::reporting.measures;
 
--- Adds `sign` times the lead's contribution to every roll-up.
-CREATE FUNCTION reporting.rollup_add (f reporting.lead_fact, sign int) RETURNS void
+-- Adds the measures `m` (a contribution, a retraction or a difference) to
+-- the roll-ups of the lead's dimensions. Tables whose measures `m` leaves
+-- unchanged are not touched: a contact moves rollup_day and the term
+-- totals, not the product or employee roll-ups.
+CREATE FUNCTION reporting.rollup_put (f reporting.lead_fact, m reporting.measures) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
-    m reporting.measures := reporting.fact_measures (f);
     p smallint;
     t text;
     emp text := coalesce (f.employee_id, '');
     ofc text := coalesce (f.office_id, '');
     dst text := coalesce (f.district_id, '');
     stn text := coalesce (f.station_id, '');
+    terms text [];
 BEGIN
-    IF f.card_day IS NULL THEN
+    IF f.card_day IS NULL OR m = ROW (0,0,0,0,0,0,0,0,0,0,0,0,0,0,0)::reporting.measures THEN
         RETURN;
     END IF;
+    terms := ARRAY [reporting.term_fy (f.card_day), reporting.term_quarter (f.card_day),
+                    reporting.term_period (f.card_day)];
     INSERT INTO reporting.rollup_day AS r VALUES (
         stn, f.card_day, f.program, emp, ofc, dst,
-        sign * m.cards, sign * m.originals, sign * m.duplicates,
-        sign * m.entry_on_time, sign * m.entry_late,
-        sign * m.contacted, sign * m.contact_on_time, sign * m.contact_late,
-        sign * m.won, sign * m.lost, sign * m.no_interest, sign * m.revenue_cents,
-        sign * m.entry_breached, sign * m.contact_breached, sign * m.reassigned)
+        m.cards, m.originals, m.duplicates, m.entry_on_time, m.entry_late,
+        m.contacted, m.contact_on_time, m.contact_late, m.won, m.lost, m.no_interest,
+        m.revenue_cents, m.entry_breached, m.contact_breached, m.reassigned)
     ON CONFLICT (station_id, day, program, employee_id, office_id, district_id) DO UPDATE SET
         cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
         duplicates = r.duplicates + excluded.duplicates,
@@ -241,15 +253,12 @@ BEGIN
         contact_breached = r.contact_breached + excluded.contact_breached,
         reassigned = r.reassigned + excluded.reassigned;
 
-    FOREACH t IN ARRAY ARRAY [reporting.term_fy (f.card_day), reporting.term_quarter (f.card_day),
-                              reporting.term_period (f.card_day)] LOOP
+    FOREACH t IN ARRAY terms LOOP
         INSERT INTO reporting.rollup_term_station AS r VALUES (
             stn, t, f.program, ofc, dst,
-            sign * m.cards, sign * m.originals, sign * m.duplicates,
-            sign * m.entry_on_time, sign * m.entry_late,
-            sign * m.contacted, sign * m.contact_on_time, sign * m.contact_late,
-            sign * m.won, sign * m.lost, sign * m.no_interest, sign * m.revenue_cents,
-            sign * m.entry_breached, sign * m.contact_breached, sign * m.reassigned)
+            m.cards, m.originals, m.duplicates, m.entry_on_time, m.entry_late,
+            m.contacted, m.contact_on_time, m.contact_late, m.won, m.lost, m.no_interest,
+            m.revenue_cents, m.entry_breached, m.contact_breached, m.reassigned)
         ON CONFLICT (station_id, term, program, office_id, district_id) DO UPDATE SET
             cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
             duplicates = r.duplicates + excluded.duplicates,
@@ -264,31 +273,53 @@ BEGIN
             entry_breached = r.entry_breached + excluded.entry_breached,
             contact_breached = r.contact_breached + excluded.contact_breached,
             reassigned = r.reassigned + excluded.reassigned;
-        INSERT INTO reporting.rollup_term_employee AS r VALUES (
-            stn, t, emp, f.program, ofc, dst,
-            sign * m.cards, sign * m.originals, sign * m.won, sign * m.revenue_cents)
-        ON CONFLICT (station_id, term, employee_id, program, office_id, district_id) DO UPDATE SET
-            cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
-            won = r.won + excluded.won, revenue_cents = r.revenue_cents + excluded.revenue_cents;
     END LOOP;
 
-    FOREACH p IN ARRAY f.products LOOP
-        INSERT INTO reporting.rollup_product_day AS r VALUES (
-            stn, f.card_day, f.program, p, emp, ofc, dst,
-            sign * m.cards, sign * m.originals, sign * m.won)
-        ON CONFLICT (station_id, day, program, product, employee_id, office_id, district_id)
-        DO UPDATE SET
-            cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
-            won = r.won + excluded.won;
-    END LOOP;
+    IF (m.cards, m.originals, m.won, m.revenue_cents) <> (0, 0, 0, 0) THEN
+        FOREACH t IN ARRAY terms LOOP
+            INSERT INTO reporting.rollup_term_employee AS r VALUES (
+                stn, t, emp, f.program, ofc, dst, m.cards, m.originals, m.won, m.revenue_cents)
+            ON CONFLICT (station_id, term, employee_id, program, office_id, district_id)
+            DO UPDATE SET
+                cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
+                won = r.won + excluded.won, revenue_cents = r.revenue_cents + excluded.revenue_cents;
+        END LOOP;
+    END IF;
 
-    IF m.won = 1 AND f.outcome_day IS NOT NULL THEN
-        INSERT INTO reporting.rollup_won_day AS r VALUES (
-            stn, f.outcome_day, f.program, ofc, dst, sign, sign * m.revenue_cents)
-        ON CONFLICT (station_id, day, program, office_id, district_id) DO UPDATE SET
-            won = r.won + excluded.won, revenue_cents = r.revenue_cents + excluded.revenue_cents;
+    IF (m.cards, m.originals, m.won) <> (0, 0, 0) THEN
+        FOREACH p IN ARRAY f.products LOOP
+            INSERT INTO reporting.rollup_product_day AS r VALUES (
+                stn, f.card_day, f.program, p, emp, ofc, dst, m.cards, m.originals, m.won)
+            ON CONFLICT (station_id, day, program, product, employee_id, office_id, district_id)
+            DO UPDATE SET
+                cards = r.cards + excluded.cards, originals = r.originals + excluded.originals,
+                won = r.won + excluded.won;
+        END LOOP;
     END IF;
 END $$;
+
+-- Adds a won lead (won = 1), takes one away (-1), or moves its revenue
+-- (won = 0) in rollup_won_day.
+CREATE FUNCTION reporting.won_put (f reporting.lead_fact, won int, revenue bigint) RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reporting.rollup_won_day AS r VALUES (
+        coalesce (f.station_id, ''), f.outcome_day, f.program, coalesce (f.office_id, ''),
+        coalesce (f.district_id, ''), won, revenue)
+    ON CONFLICT (station_id, day, program, office_id, district_id) DO UPDATE SET
+        won = r.won + excluded.won, revenue_cents = r.revenue_cents + excluded.revenue_cents;
+END $$;
+
+CREATE FUNCTION reporting.measures_minus (a reporting.measures, b reporting.measures)
+    RETURNS reporting.measures LANGUAGE sql IMMUTABLE
+    RETURN ROW (
+        a.cards - b.cards, a.originals - b.originals, a.duplicates - b.duplicates,
+        a.entry_on_time - b.entry_on_time, a.entry_late - b.entry_late,
+        a.contacted - b.contacted, a.contact_on_time - b.contact_on_time,
+        a.contact_late - b.contact_late, a.won - b.won, a.lost - b.lost,
+        a.no_interest - b.no_interest, a.revenue_cents - b.revenue_cents,
+        a.entry_breached - b.entry_breached, a.contact_breached - b.contact_breached,
+        a.reassigned - b.reassigned)::reporting.measures;
 
 -- Days in the district's time zone, worked out when the instants are known.
 CREATE FUNCTION reporting.lead_fact_days () RETURNS trigger
@@ -317,23 +348,52 @@ END $$;
 CREATE TRIGGER lead_fact_days BEFORE INSERT OR UPDATE ON lead_fact
     FOR EACH ROW EXECUTE FUNCTION reporting.lead_fact_days ();
 
--- Retract what the old row contributed, add what the new row contributes.
--- A change that moves no measure and no dimension touches no roll-up.
+-- Moves the roll-ups by what the change of a lead changed: when the lead
+-- keeps its dimensions (the usual case: a contact, an outcome, a breach),
+-- by the difference of its measures, one upsert per roll-up row; when a
+-- dimension moves (it was just entered, or became a duplicate of another
+-- day's lead...), by retracting the old contribution and adding the new.
 CREATE FUNCTION reporting.lead_fact_rollup () RETURNS trigger
     LANGUAGE plpgsql AS $$
+DECLARE
+    same_dims boolean := false;
+    old_won boolean := false;
+    new_won boolean;
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF reporting.fact_measures (OLD) = reporting.fact_measures (NEW)
-        AND (OLD.card_day, OLD.station_id, OLD.office_id, OLD.district_id, OLD.program,
-             OLD.employee_id, OLD.products, OLD.outcome_day)
-            IS NOT DISTINCT FROM
-            (NEW.card_day, NEW.station_id, NEW.office_id, NEW.district_id, NEW.program,
-             NEW.employee_id, NEW.products, NEW.outcome_day) THEN
-            RETURN NULL;
-        END IF;
-        PERFORM reporting.rollup_add (OLD, -1);
+    IF TG_OP = 'UPDATE' AND OLD.card_day IS NOT NULL THEN
+        same_dims := (OLD.card_day, OLD.station_id, OLD.office_id, OLD.district_id, OLD.program,
+                      OLD.employee_id, OLD.products)
+                     IS NOT DISTINCT FROM
+                     (NEW.card_day, NEW.station_id, NEW.office_id, NEW.district_id, NEW.program,
+                      NEW.employee_id, NEW.products);
+        old_won := NOT OLD.duplicate AND OLD.outcome = 1 AND OLD.outcome_day IS NOT NULL;
     END IF;
-    PERFORM reporting.rollup_add (NEW, 1);
+    IF same_dims THEN
+        PERFORM reporting.rollup_put (NEW, reporting.measures_minus (
+            reporting.fact_measures (NEW), reporting.fact_measures (OLD)));
+    ELSE
+        IF TG_OP = 'UPDATE' AND OLD.card_day IS NOT NULL THEN
+            PERFORM reporting.rollup_put (OLD, reporting.measures_minus (
+                ROW (0,0,0,0,0,0,0,0,0,0,0,0,0,0,0)::reporting.measures,
+                reporting.fact_measures (OLD)));
+        END IF;
+        PERFORM reporting.rollup_put (NEW, reporting.fact_measures (NEW));
+    END IF;
+
+    new_won := NEW.card_day IS NOT NULL AND NOT NEW.duplicate AND NEW.outcome = 1
+               AND NEW.outcome_day IS NOT NULL;
+    IF old_won AND new_won AND same_dims AND OLD.outcome_day = NEW.outcome_day THEN
+        IF OLD.revenue_cents <> NEW.revenue_cents THEN
+            PERFORM reporting.won_put (NEW, 0, NEW.revenue_cents - OLD.revenue_cents);
+        END IF;
+    ELSE
+        IF old_won THEN
+            PERFORM reporting.won_put (OLD, -1, -OLD.revenue_cents);
+        END IF;
+        IF new_won THEN
+            PERFORM reporting.won_put (NEW, 1, NEW.revenue_cents);
+        END IF;
+    END IF;
     RETURN NULL;
 END $$;
 
