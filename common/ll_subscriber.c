@@ -49,6 +49,7 @@ struct ll_subscriber {
     char *schema;
     ll_apply_fn *apply;
     ll_prepare_fn *prepare;
+    ll_flush_fn *flush;
     void *arg;
     PGconn *conn;                  // ours alone: cursors and the consumer's effects
     zloop_t *loop;
@@ -114,6 +115,12 @@ void
 ll_subscriber_on_connect (ll_subscriber_t *self, ll_prepare_fn *prepare)
 {
     self->prepare = prepare;
+}
+
+void
+ll_subscriber_on_flush (ll_subscriber_t *self, ll_flush_fn *flush)
+{
+    self->flush = flush;
 }
 
 int
@@ -315,6 +322,12 @@ s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_
         }
         last = events [i]->sequence;
         applied++;
+    }
+    if (applied && self->flush && self->flush (self->conn, self->arg)) {
+        snprintf (self->stall, sizeof self->stall,
+                  "stream %s stalled at sequence %llu: the consumer could not store its batch",
+                  s->name, (unsigned long long) durable + 1);
+        goto fail;
     }
     if (last != durable) {
         char seq [24];

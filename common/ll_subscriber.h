@@ -36,6 +36,13 @@ void ll_subscriber_destroy (ll_subscriber_t **self_p);
 
 void ll_subscriber_on_connect (ll_subscriber_t *self, ll_prepare_fn *prepare);
 
+//  Optional: runs once per batch, after its last apply and before the
+//  cursor moves and the transaction commits, on the same connection. A
+//  consumer that buffers in apply writes the whole batch here in one
+//  statement instead of one round trip per event. 0, or -1 to roll back.
+typedef int (ll_flush_fn) (PGconn *conn, void *arg);
+void ll_subscriber_on_flush (ll_subscriber_t *self, ll_flush_fn *flush);
+
 //  Follows `stream`, published on `pub_endpoint`, replayed from
 //  `replay_endpoint` (ZeroMQ connect addresses). Call before attach.
 int ll_subscriber_follow (ll_subscriber_t *self, const char *stream,
