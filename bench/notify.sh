@@ -64,7 +64,7 @@ figure zmq_router_latency_p99_at_${rate}_per_s "$(val latency_p99_ms "$W/raw_lat
   echo "office,OB1,DB1,Bench Post Office,10001"
   echo "station,SB1,OB1,Bench Station"
   echo "employee,EB1,SB1,Bench Carrier,city_carrier,"
-  for i in $(seq 0 $((clients - 1))); do echo "rep,B$i,Bench Rep $i,,10000000,1,yes,,office:OB1,all"; done
+  for i in $(seq 0 $((clients - 1))); do echo "rep,B$i,Bench Rep $i,,100000,1,yes,,office:OB1,all"; done
 } >"$W/org.csv"
 "$NT_BIN/leadline" admin import "$W/org.csv" >/dev/null 2>>"$W/admin.log" || { tail "$W/admin.log" >&2; exit 1; }
 ip=$((nt_port + 7))

@@ -2,9 +2,9 @@
     durable inbox per person, delivers live to connected clients and over
     email and webhooks (docs/notifier.md). Start-up and the one event loop:
 
-      subscriber (streams intake, sla, reporting)
-        apply(event): route -> insert into the inbox, in the subscriber's
-        transaction; what is new is staged here
+      subscriber (streams intake, sla, reporting), per transaction:
+        apply(event): route -> buffer the notifications
+        flush: store the batch in one statement; what is new is staged
       after the commit: the staged notifications go to connected clients
       ROUTER for person clients, channel worker, ops HTTP: their own parts
 
@@ -70,7 +70,8 @@ typedef struct {
     notifier_inbox_t *inbox;
     ll_http_t *http;
     zloop_t *loop;
-    zlistx_t *staged;               // made by apply, waiting for the commit
+    notifier_batch_t *batch;        // apply's notifications, stored once per transaction
+    zlistx_t *staged;               // stored, waiting for the commit
     int flush_timer;                // one-shot, or -1
     ll_metric_t *m_created;
     ll_metric_t *m_pending;
@@ -123,21 +124,36 @@ s_prepare (PGconn *conn, void *arg)
 
 static int s_flush (zloop_t *loop, int timer_id, void *arg);
 
+//  The subscriber's flush: stores the batch's notifications in one
+//  statement, inside its transaction, and stages the new ones for the
+//  clients (sent after the commit, by s_flush).
+static int
+s_store_batch (PGconn *conn, void *arg)
+{
+    notifier_t *self = arg;
+    size_t before = zlistx_size (self->staged);
+    if (notifier_batch_store (self->batch, conn, ll_clock_now_us (), self->staged))
+        return -1;
+    if (zlistx_size (self->staged) > before && self->flush_timer < 0)
+        self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
+    return 0;
+}
+
+//  Routes the event and buffers its notifications; the batch is stored in
+//  s_store_batch, once per subscriber transaction.
 static int
 s_apply (PGconn *conn, const ll_envelope_t *event, void *arg)
 {
     notifier_t *self = arg;
     notifier_route_t route;
-    if (notifier_route_event (conn, event, &route))
+    if (notifier_route_event (conn, event, &route)
+    ||  notifier_batch_add (self->batch, event, &route, ll_clock_now_us ())) {
+        notifier_batch_clear (self->batch);     // this transaction rolls back
         return -1;
-    if (route.count == 0)
-        return 0;
-    size_t before = zlistx_size (self->staged);
-    if (notifier_inbox_add (conn, event, &route, ll_clock_now_us (), self->staged))
+    }
+    //  A very large batch is stored in parts (still one transaction).
+    if (notifier_batch_size (self->batch) >= 5000 && s_store_batch (conn, self))
         return -1;
-    size_t made = zlistx_size (self->staged) - before;
-    if (made > 0 && self->flush_timer < 0)
-        self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
     return 0;
 }
 
@@ -243,9 +259,10 @@ main (int argc, char **argv)
     self.m_pending = ll_metric_gauge ("leadline_notifier_pending", NULL,
                                       "Notifications in inboxes not yet acknowledged");
     self.staged = zlistx_new ();
+    self.batch = notifier_batch_new ();
     self.loop = zloop_new ();
     self.inbox = notifier_inbox_new (conninfo);
-    if (!self.staged || !self.loop || !self.inbox)
+    if (!self.staged || !self.batch || !self.loop || !self.inbox)
         goto done;
     zlistx_set_destructor (self.staged, notifier_item_free);
 
@@ -278,6 +295,7 @@ main (int argc, char **argv)
     if (!self.sub)
         goto done;
     ll_subscriber_on_connect (self.sub, s_prepare);
+    ll_subscriber_on_flush (self.sub, s_store_batch);
     if (s_follow (self.sub, "intake", "LEADLINE_INTAKE_PUB_CONNECT", "tcp://127.0.0.1:7101",
                   "LEADLINE_INTAKE_REPLAY_CONNECT", "tcp://127.0.0.1:7102")
     ||  s_follow (self.sub, "sla", "LEADLINE_SLA_PUB_CONNECT", "tcp://127.0.0.1:7111",
@@ -304,6 +322,7 @@ done:
     zloop_destroy (&self.loop);
     notifier_inbox_destroy (&self.inbox);
     zlistx_destroy (&self.staged);
+    notifier_batch_destroy (&self.batch);
     ll_http_destroy (&self.http);
     return rc;
 }

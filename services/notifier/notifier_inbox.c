@@ -113,53 +113,6 @@ s_array_close (FILE *out)
     fputc ('}', out);
 }
 
-//  Builds one array literal from a field of each note.
-typedef const char *(s_field_fn) (const notifier_note_t *note, char *buf, size_t len);
-
-static char *
-s_array (const notifier_route_t *route, s_field_fn *field)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    if (!out)
-        return NULL;
-    s_array_open (out);
-    for (size_t i = 0; i < route->count; i++) {
-        char buf [32];
-        s_array_text (out, i == 0, field (&route->notes [i], buf, sizeof buf));
-    }
-    s_array_close (out);
-    fclose (out);
-    return text;
-}
-
-static const char *
-s_f_id (const notifier_note_t *n, char *buf, size_t len) { return n->id; }
-static const char *
-s_f_recipient (const notifier_note_t *n, char *buf, size_t len) { return n->recipient; }
-static const char *
-s_f_title (const notifier_note_t *n, char *buf, size_t len) { return n->title; }
-static const char *
-s_f_body (const notifier_note_t *n, char *buf, size_t len) { return n->body; }
-static const char *
-s_f_kind (const notifier_note_t *n, char *buf, size_t len)
-{
-    snprintf (buf, len, "%d", n->kind);
-    return buf;
-}
-static const char *
-s_f_urgent (const notifier_note_t *n, char *buf, size_t len) { return n->urgent ? "t" : "f"; }
-
-int
-notifier_inbox_prepare_apply (PGconn *conn)
-{
-    return ll_db_prepare (conn, "inbox_add",
-        "SELECT o_id, o_seq, o_recipient, o_kind, o_title, o_body, o_urgent"
-        " FROM notifier.add_notifications ($1::uuid[], $2::text[], $3::int[], $4::text[],"
-        " $5::text[], $6::boolean[], $7, $8, $9, $10::bigint, $11::bigint)");
-}
-
 static notifier_item_t *
 s_item_from_row (PGresult *res, int r, int c_id, int c_seq, int c_recipient, int c_kind,
                  int c_lead, int c_title, int c_body, int c_urgent, int c_created)
@@ -171,63 +124,197 @@ s_item_from_row (PGresult *res, int r, int c_id, int c_seq, int c_recipient, int
     item->seq = strtoll (PQgetvalue (res, r, c_seq), NULL, 10);
     snprintf (item->recipient, sizeof item->recipient, "%s", PQgetvalue (res, r, c_recipient));
     item->kind = atoi (PQgetvalue (res, r, c_kind));
-    item->lead_id = strdup (c_lead >= 0 ? PQgetvalue (res, r, c_lead) : "");
+    item->lead_id = strdup (PQgetvalue (res, r, c_lead));
     item->title = strdup (PQgetvalue (res, r, c_title));
     item->body = strdup (PQgetvalue (res, r, c_body));
     item->urgent = PQgetvalue (res, r, c_urgent) [0] == 't';
-    if (c_created >= 0)
-        item->created_us = strtoll (PQgetvalue (res, r, c_created), NULL, 10);
+    item->created_us = strtoll (PQgetvalue (res, r, c_created), NULL, 10);
     if (!item->lead_id || !item->title || !item->body)
         notifier_item_destroy (&item);
     return item;
 }
 
 int
-notifier_inbox_add (PGconn *conn, const ll_envelope_t *event, const notifier_route_t *route,
-                    int64_t now_us, zlistx_t *created)
+notifier_inbox_prepare_apply (PGconn *conn)
 {
-    if (route->count == 0)
-        return 0;
-    char *arrays [6] = {
-        s_array (route, s_f_id), s_array (route, s_f_recipient), s_array (route, s_f_kind),
-        s_array (route, s_f_title), s_array (route, s_f_body), s_array (route, s_f_urgent),
-    };
-    int rc = -1;
-    for (int i = 0; i < 6; i++)
-        if (!arrays [i])
-            goto done;
+    return ll_db_prepare (conn, "inbox_add",
+        "SELECT o_id, o_seq, o_recipient, o_kind, o_title, o_body, o_urgent, o_lead, o_created"
+        " FROM notifier.add_notifications ($1::uuid[], $2::text[], $3::int[], $4::text[],"
+        " $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::bigint[],"
+        " $11::bigint)");
+}
+
+//  One buffered notification: the note and the event it came from.
+typedef struct {
+    char id [NOTIFIER_ID_LEN];
+    char *recipient, *title, *body, *event_id, *stream, *lead_id;
+    int kind;
+    bool urgent;
+    int64_t created_us;
+    uint64_t event_seq;
+} row_t;
+
+struct notifier_batch {
+    zlistx_t *rows;
+};
+
+static void
+s_row_free (void **item_p)
+{
+    if (!item_p || !*item_p)
+        return;
+    row_t *row = *item_p;
+    free (row->recipient);
+    free (row->title);
+    free (row->body);
+    free (row->event_id);
+    free (row->stream);
+    free (row->lead_id);
+    free (row);
+    *item_p = NULL;
+}
+
+notifier_batch_t *
+notifier_batch_new (void)
+{
+    notifier_batch_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->rows = zlistx_new ();
+    if (!self->rows) {
+        free (self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->rows, s_row_free);
+    return self;
+}
+
+void
+notifier_batch_destroy (notifier_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zlistx_destroy (&(*self_p)->rows);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+size_t
+notifier_batch_size (notifier_batch_t *self)
+{
+    return zlistx_size (self->rows);
+}
+
+void
+notifier_batch_clear (notifier_batch_t *self)
+{
+    zlistx_purge (self->rows);
+}
+
+int
+notifier_batch_add (notifier_batch_t *self, const ll_envelope_t *event,
+                    const notifier_route_t *route, int64_t now_us)
+{
     //  The notification is as old as the event that made it: a replay
     //  after a restart keeps the original time.
-    char created_s [24], now_s [24];
-    int64_t created_us = event->time_us > 0 ? event->time_us : now_us;
-    snprintf (created_s, sizeof created_s, "%lld", (long long) created_us);
+    int64_t created = event->time_us > 0 ? event->time_us : now_us;
+    for (size_t i = 0; i < route->count; i++) {
+        const notifier_note_t *note = &route->notes [i];
+        row_t *row = calloc (1, sizeof *row);
+        if (!row)
+            return -1;
+        memcpy (row->id, note->id, sizeof row->id);
+        row->recipient = strdup (note->recipient);
+        row->title = strdup (note->title);
+        row->body = strdup (note->body);
+        row->event_id = strdup (route->event_id);
+        row->stream = strdup (event->stream ? event->stream : "");
+        row->lead_id = strdup (route->lead_id);
+        row->kind = note->kind;
+        row->urgent = note->urgent;
+        row->created_us = created;
+        row->event_seq = event->sequence;
+        if (!row->recipient || !row->title || !row->body || !row->event_id || !row->stream
+        ||  !row->lead_id) {
+            s_row_free ((void **) &row);
+            return -1;
+        }
+        zlistx_add_end (self->rows, row);
+    }
+    return 0;
+}
+
+int
+notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us, zlistx_t *created)
+{
+    size_t count = zlistx_size (self->rows);
+    if (count == 0)
+        return 0;
+    //  Ten arrays, one element per row.
+    char *text [10] = { 0 };
+    size_t size [10];
+    FILE *out [10];
+    int rc = -1;
+    zhashx_t *origin = zhashx_new ();       // id -> row, to find each new row's event
+    for (int a = 0; a < 10; a++) {
+        out [a] = open_memstream (&text [a], &size [a]);
+        if (!out [a]) {
+            for (int b = 0; b < a; b++)
+                fclose (out [b]);
+            goto done;
+        }
+        s_array_open (out [a]);
+    }
+    bool first = true;
+    for (row_t *row = zlistx_first (self->rows); row; row = zlistx_next (self->rows)) {
+        char kind [16], created_s [24];
+        snprintf (kind, sizeof kind, "%d", row->kind);
+        snprintf (created_s, sizeof created_s, "%lld", (long long) row->created_us);
+        s_array_text (out [0], first, row->id);
+        s_array_text (out [1], first, row->recipient);
+        s_array_text (out [2], first, kind);
+        s_array_text (out [3], first, row->title);
+        s_array_text (out [4], first, row->body);
+        s_array_text (out [5], first, row->urgent ? "t" : "f");
+        s_array_text (out [6], first, row->event_id);
+        s_array_text (out [7], first, row->stream);
+        s_array_text (out [8], first, row->lead_id);
+        s_array_text (out [9], first, created_s);
+        if (origin)
+            zhashx_insert (origin, row->id, row);
+        first = false;
+    }
+    for (int a = 0; a < 10; a++) {
+        s_array_close (out [a]);
+        fclose (out [a]);
+    }
+    if (!origin)
+        goto done;
+    char now_s [24];
     snprintf (now_s, sizeof now_s, "%lld", (long long) now_us);
-    const char *params [11] = {
-        arrays [0], arrays [1], arrays [2], arrays [3], arrays [4], arrays [5],
-        route->event_id, event->stream ? event->stream : "", route->lead_id, created_s, now_s
-    };
+    const char *params [11] = { text [0], text [1], text [2], text [3], text [4], text [5],
+                                text [6], text [7], text [8], text [9], now_s };
     PGresult *res = ll_db_execp (conn, "inbox_add", 11, params, NULL);
     if (!res)
         goto done;
     for (int r = 0; r < PQntuples (res); r++) {
-        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, -1, 4, 5, 6, -1);
+        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, 7, 4, 5, 6, 8);
         if (!item)
             continue;
-        free (item->lead_id);
-        item->lead_id = strdup (route->lead_id);
-        item->created_us = created_us;
-        snprintf (item->stream, sizeof item->stream, "%s", event->stream ? event->stream : "");
-        item->event_seq = event->sequence;
-        if (!item->lead_id)
-            notifier_item_destroy (&item);
-        else
-            zlistx_add_end (created, item);
+        row_t *row = zhashx_lookup (origin, item->id);
+        if (row) {
+            snprintf (item->stream, sizeof item->stream, "%s", row->stream);
+            item->event_seq = row->event_seq;
+        }
+        zlistx_add_end (created, item);
     }
     PQclear (res);
     rc = 0;
 done:
-    for (int i = 0; i < 6; i++)
-        free (arrays [i]);
+    zhashx_destroy (&origin);
+    for (int a = 0; a < 10; a++)
+        free (text [a]);
+    zlistx_purge (self->rows);
     return rc;
 }
 

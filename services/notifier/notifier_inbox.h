@@ -15,11 +15,27 @@
 //  Prepares the insert on the subscriber's connection. 0 or -1.
 int notifier_inbox_prepare_apply (PGconn *conn);
 
-//  Stores the route's notifications and plans their channel sends; appends
-//  a notifier_item_t for each that is new to `created` (a zlistx that frees
-//  items). A replayed event adds nothing. 0, or -1 (the caller rolls back).
-int notifier_inbox_add (PGconn *conn, const ll_envelope_t *event, const notifier_route_t *route,
-                        int64_t now_us, zlistx_t *created);
+//  The notifications of one subscriber batch, buffered by apply and
+//  stored by the subscriber's flush in one statement (one round trip per
+//  batch, not per event).
+typedef struct notifier_batch notifier_batch_t;
+
+notifier_batch_t *notifier_batch_new (void);
+void notifier_batch_destroy (notifier_batch_t **self_p);
+
+//  Buffers the route's notifications of `event`. 0, or -1 out of memory.
+int notifier_batch_add (notifier_batch_t *self, const ll_envelope_t *event,
+                        const notifier_route_t *route, int64_t now_us);
+size_t notifier_batch_size (notifier_batch_t *self);
+void notifier_batch_clear (notifier_batch_t *self);
+
+//  Stores what is buffered and plans the channel sends, inside the open
+//  transaction; appends a notifier_item_t for each notification that is
+//  new to `created` (a zlistx that frees items; a replayed event adds
+//  nothing). Empties the buffer either way. 0, or -1 (the caller rolls
+//  back).
+int notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us,
+                          zlistx_t *created);
 
 //  ---- the loop's connection
 
