@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PREPARE_MAX 32           // cards spooled together, one folder sync
+
 struct _terminal_batch_t {
     terminal_spool_t *spool;
     terminal_link_t *link;
@@ -33,6 +35,8 @@ struct _terminal_batch_t {
     void *card_cursor;
     bool cards_started;
     bool cards_done;
+    zlistx_t *prepared;          // jobs spooled, not yet sent
+    size_t prepare_max;          // cards spooled together
     size_t card_index;
     terminal_counts_t counts;
     zlistx_t *rejected_lines;    // int lines, as (intptr_t)
@@ -56,7 +60,9 @@ terminal_batch_new (terminal_spool_t *spool, terminal_link_t *link,
     self->progress_threshold = 200;
     self->cards = zlistx_new ();
     self->rejected_lines = zlistx_new ();
-    if (!self->cards || !self->rejected_lines)
+    self->prepared = zlistx_new ();
+    self->prepare_max = PREPARE_MAX;
+    if (!self->cards || !self->rejected_lines || !self->prepared)
         terminal_batch_destroy (&self);
     return self;
 }
@@ -71,6 +77,14 @@ terminal_batch_destroy (terminal_batch_t **self_p)
         zlistx_destroy (&self->backlog);
         zlistx_destroy (&self->cards);
         zlistx_destroy (&self->rejected_lines);
+        if (self->prepared) {
+            terminal_job_t *job;
+            while ((job = zlistx_first (self->prepared))) {
+                zlistx_delete (self->prepared, zlistx_cursor (self->prepared));
+                terminal_job_destroy (&job);
+            }
+            zlistx_destroy (&self->prepared);
+        }
         free (self->results);
         free (self);
         *self_p = NULL;
@@ -471,8 +485,10 @@ s_next_backlog (terminal_batch_t *self)
     }
 }
 
-static terminal_job_t *
-s_next_card (terminal_batch_t *self)
+//  The next card of the file (or the flags): keyed and encoded, or NULL at
+//  the end. A card the terminal itself rejects is reported here and skipped.
+static terminal_card_t *
+s_next_encoded (terminal_batch_t *self, uint8_t **data, size_t *size, size_t *index)
 {
     while (!self->cards_done) {
         terminal_card_t *card = self->cards_started ? zlistx_next (self->cards)
@@ -484,55 +500,92 @@ s_next_card (terminal_batch_t *self)
             self->cards_done = true;
             return NULL;
         }
-        size_t index = self->card_index;
+        *index = self->card_index;
         terminal_card_ensure_key (card, self->derive_keys);
         const char *sender = self->sender && *self->sender
                            ? self->sender : terminal_card_get (card, TERMINAL_STATION);
-        uint8_t *data;
-        size_t size;
         terminal_problems_t problems;
-        if (terminal_card_encode (card, sender, ll_clock_now_us (), &data, &size, &problems)) {
-            //  Found before sending: reported like intake's field errors
-            char prefix [64];
-            int line = terminal_card_line (card);
-            if (line > 0)
-                snprintf (prefix, sizeof prefix, "line %d: ", line);
-            else
-                prefix [0] = 0;
-            terminal_print_problems (self->out, prefix, &problems);
-            terminal_result_t result = { TERMINAL_RESULT_REJECTED, 0 };
-            for (int i = 0; i < problems.count; i++)
-                result.bad_fields |= 1u << problems.items [i].field;
-            self->results [index] = result;
-            self->counts.rejected++;
-            if (line > 0)
-                zlistx_add_end (self->rejected_lines, (void *) (intptr_t) line);
-            self->answered++;
-            continue;
-        }
-        //  Durable before the first send attempt
-        char err [512];
-        const char *key = terminal_card_get (card, TERMINAL_KEY);
-        char *spool_name = terminal_spool_put (self->spool, key, data, size, err, sizeof err);
-        if (!spool_name) {
-            fprintf (self->out, "%sCard not sent: %s\n", "", err);
-            free (data);
-            self->counts.not_sent++;
-            self->answered++;
-            continue;
-        }
-        char *key_copy = strdup (key);
-        terminal_job_t *job = terminal_job_new (key_copy, data, size, spool_name);
-        if (!job || !key_copy) {
-            terminal_job_destroy (&job);
-            return NULL;
-        }
-        job->card = card;
-        job->index = (int) index;
-        self->sent++;
-        return job;
+        if (terminal_card_encode (card, sender, ll_clock_now_us (), data, size, &problems) == 0)
+            return card;
+        //  Found before sending: reported like intake's field errors
+        char prefix [64];
+        int line = terminal_card_line (card);
+        if (line > 0)
+            snprintf (prefix, sizeof prefix, "line %d: ", line);
+        else
+            prefix [0] = 0;
+        terminal_print_problems (self->out, prefix, &problems);
+        terminal_result_t result = { TERMINAL_RESULT_REJECTED, 0 };
+        for (int i = 0; i < problems.count; i++)
+            result.bad_fields |= 1u << problems.items [i].field;
+        self->results [*index] = result;
+        self->counts.rejected++;
+        if (line > 0)
+            zlistx_add_end (self->rejected_lines, (void *) (intptr_t) line);
+        self->answered++;
     }
     return NULL;
+}
+
+//  Spools the next few cards together (each durable before any is sent, one
+//  folder sync for all) and queues their jobs.
+static void
+s_prepare_cards (terminal_batch_t *self)
+{
+    const char *keys [PREPARE_MAX];
+    uint8_t *data [PREPARE_MAX];
+    size_t sizes [PREPARE_MAX], indexes [PREPARE_MAX];
+    terminal_card_t *cards [PREPARE_MAX];
+    char *names [PREPARE_MAX];
+    size_t count = 0;
+    while (count < self->prepare_max) {
+        cards [count] = s_next_encoded (self, &data [count], &sizes [count], &indexes [count]);
+        if (!cards [count])
+            break;
+        keys [count] = terminal_card_get (cards [count], TERMINAL_KEY);
+        count++;
+    }
+    if (count == 0)
+        return;
+    char err [512];
+    if (terminal_spool_put_many (self->spool, count, keys, data, sizes, names,
+                                 err, sizeof err)) {
+        //  Not durable, so not sent: the clerk must hand these in again
+        fprintf (self->out, "%zu card%s not sent: %s\n", count, count == 1 ? "" : "s", err);
+        for (size_t i = 0; i < count; i++) {
+            free (data [i]);
+            self->counts.not_sent++;
+            self->answered++;
+        }
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char *key = strdup (keys [i]);
+        terminal_job_t *job = terminal_job_new (key, data [i], sizes [i], names [i]);
+        if (!job || !key) {
+            //  The card is in the spool; the next flush sends it
+            terminal_job_destroy (&job);
+            self->results [indexes [i]].kind = TERMINAL_RESULT_SPOOLED;
+            self->counts.spooled++;
+            continue;
+        }
+        job->card = cards [i];
+        job->index = (int) indexes [i];
+        zlistx_add_end (self->prepared, job);
+    }
+}
+
+static terminal_job_t *
+s_next_card (terminal_batch_t *self)
+{
+    if (zlistx_size (self->prepared) == 0)
+        s_prepare_cards (self);
+    terminal_job_t *job = zlistx_first (self->prepared);
+    if (job) {
+        zlistx_delete (self->prepared, zlistx_cursor (self->prepared));
+        self->sent++;
+    }
+    return job;
 }
 
 static terminal_job_t *
@@ -553,6 +606,14 @@ terminal_batch_run (terminal_batch_t *self)
 {
     self->progress_at = ll_mono_us () / 1000;
     terminal_link_run (self->link, s_next, s_done, self);
+    //  Interrupted: cards spooled but not yet sent wait in the spool
+    terminal_job_t *job;
+    while ((job = zlistx_first (self->prepared))) {
+        zlistx_delete (self->prepared, zlistx_cursor (self->prepared));
+        self->results [job->index].kind = TERMINAL_RESULT_SPOOLED;
+        self->counts.spooled++;
+        terminal_job_destroy (&job);
+    }
     s_progress (self, true);
     if (self->locked) {
         terminal_spool_unlock (self->spool);

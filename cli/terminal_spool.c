@@ -182,70 +182,120 @@ s_write_all (int fd, const uint8_t *data, size_t size)
     return 0;
 }
 
-char *
-terminal_spool_put (terminal_spool_t *self, const char *key,
-                    const uint8_t *data, size_t size, char *err, size_t errlen)
+//  The file name for a card: time, pid and counter order it, the key is for
+//  people reading the folder (anything unsafe in a name becomes '_').
+static char *
+s_card_name (terminal_spool_t *self, const char *key, unsigned *counter)
 {
-    //  The key goes into the name for people reading the folder; anything
-    //  that is not safe in a file name becomes '_' (the file holds the key)
     char safe_key [129];
     size_t n = 0;
     for (const char *s = key ? key : ""; *s && n + 1 < sizeof safe_key; s++)
         safe_key [n++] = (strchr ("/\\ \t\n\r", *s) || (unsigned char) *s < 32) ? '_' : *s;
     safe_key [n] = 0;
-
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
     long long now_us = (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-    unsigned counter = self->counter++;
-    char *name = NULL, *temp = NULL, *final = NULL;
+    *counter = self->counter++;
+    char *name;
     if (asprintf (&name, "%016lld-%07d-%06u-%s" SPOOL_SUFFIX,
-                  now_us, (int) getpid (), counter, safe_key) < 0) {
-        name = NULL;
-        goto oom;
-    }
-    if (asprintf (&temp, "%s/" TEMP_PREFIX "%d-%u", self->dir, (int) getpid (), counter) < 0) {
-        temp = NULL;
-        goto oom;
-    }
-    if (asprintf (&final, "%s/%s", self->dir, name) < 0) {
-        final = NULL;
-        goto oom;
-    }
-    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf (err, errlen, "cannot write to the spool folder %s: %s; free some "
-                  "space or set LEADLINE_SPOOL_DIR to a writable folder",
-                  self->dir, strerror (errno));
-        goto fail;
-    }
-    if (s_write_all (fd, data, size) || fsync (fd)) {
-        snprintf (err, errlen, "cannot write a card to the spool folder %s: %s; free "
-                  "some space or set LEADLINE_SPOOL_DIR to a writable folder",
-                  self->dir, strerror (errno));
-        close (fd);
-        unlink (temp);
-        goto fail;
-    }
-    close (fd);
-    if (rename (temp, final) || s_fsync_dir (self->dir)) {
-        snprintf (err, errlen, "cannot store a card in the spool folder %s: %s",
-                  self->dir, strerror (errno));
-        unlink (temp);
-        unlink (final);
-        goto fail;
-    }
-    free (temp);
-    free (final);
+                  now_us, (int) getpid (), *counter, safe_key) < 0)
+        return NULL;
     return name;
+}
 
-oom:
-    snprintf (err, errlen, "out of memory");
+int
+terminal_spool_put_many (terminal_spool_t *self, size_t count, const char *const *keys,
+                         uint8_t *const *data, const size_t *sizes, char **names,
+                         char *err, size_t errlen)
+{
+    char **temps = calloc (count ? count : 1, sizeof (char *));
+    if (!temps) {
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++)
+        names [i] = NULL;
+    size_t written = 0;
+    //  1. Each card into its temp file, fsynced
+    for (; written < count; written++) {
+        unsigned counter;
+        names [written] = s_card_name (self, keys [written], &counter);
+        if (!names [written]
+        ||  asprintf (&temps [written], "%s/" TEMP_PREFIX "%d-%u", self->dir,
+                      (int) getpid (), counter) < 0) {
+            temps [written] = NULL;
+            snprintf (err, errlen, "out of memory");
+            goto fail;
+        }
+        int fd = open (temps [written], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            snprintf (err, errlen, "cannot write to the spool folder %s: %s; free some "
+                      "space or set LEADLINE_SPOOL_DIR to a writable folder",
+                      self->dir, strerror (errno));
+            goto fail;
+        }
+        if (s_write_all (fd, data [written], sizes [written]) || fsync (fd)) {
+            snprintf (err, errlen, "cannot write a card to the spool folder %s: %s; free "
+                      "some space or set LEADLINE_SPOOL_DIR to a writable folder",
+                      self->dir, strerror (errno));
+            close (fd);
+            written++;          // so its temp file is removed below
+            goto fail;
+        }
+        close (fd);
+    }
+    //  2. All renamed into place, then the folder fsynced once for all
+    for (size_t i = 0; i < count; i++) {
+        char final [4096];
+        snprintf (final, sizeof final, "%s/%s", self->dir, names [i]);
+        if (rename (temps [i], final)) {
+            snprintf (err, errlen, "cannot store a card in the spool folder %s: %s",
+                      self->dir, strerror (errno));
+            //  Undo the ones renamed: nothing of this call was sent yet
+            for (size_t j = 0; j < i; j++) {
+                snprintf (final, sizeof final, "%s/%s", self->dir, names [j]);
+                unlink (final);
+            }
+            goto fail;
+        }
+    }
+    if (s_fsync_dir (self->dir)) {
+        snprintf (err, errlen, "cannot store cards in the spool folder %s: %s",
+                  self->dir, strerror (errno));
+        for (size_t i = 0; i < count; i++) {
+            char final [4096];
+            snprintf (final, sizeof final, "%s/%s", self->dir, names [i]);
+            unlink (final);
+        }
+        written = count;
+        goto fail;
+    }
+    for (size_t i = 0; i < count; i++)
+        free (temps [i]);
+    free (temps);
+    return 0;
+
 fail:
-    free (name);
-    free (temp);
-    free (final);
-    return NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (i < written && temps [i])
+            unlink (temps [i]);
+        free (temps [i]);
+        free (names [i]);
+        names [i] = NULL;
+    }
+    free (temps);
+    return -1;
+}
+
+char *
+terminal_spool_put (terminal_spool_t *self, const char *key,
+                    const uint8_t *data, size_t size, char *err, size_t errlen)
+{
+    char *name = NULL;
+    uint8_t *bytes = (uint8_t *) data;
+    if (terminal_spool_put_many (self, 1, &key, &bytes, &size, &name, err, errlen))
+        return NULL;
+    return name;
 }
 
 static int

@@ -34,6 +34,13 @@ char *terminal_spool_default_dir (void);
 //  must be sent.
 char *terminal_spool_put (terminal_spool_t *self, const char *key,
                           const uint8_t *data, size_t size, char *err, size_t errlen);
+//  Writes several cards at once: each file fsynced, then all renamed and the
+//  folder fsynced once (a third of the syncs of one at a time). Sets
+//  names[i] (caller frees) and returns 0; or returns -1 with err, having
+//  written none of them.
+int terminal_spool_put_many (terminal_spool_t *self, size_t count, const char *const *keys,
+                             uint8_t *const *data, const size_t *sizes, char **names,
+                             char *err, size_t errlen);
 
 //  The waiting cards' file names, oldest first (a list of char *, owned by
 //  the list). held/ lists the held ones. Returns NULL on error.

@@ -159,6 +159,45 @@ test_order_and_hold (void **state)
 }
 
 static void
+test_put_many (void **state)
+{
+    char err [512], path [256];
+    terminal_spool_t *spool = terminal_spool_new (s_dir, err, sizeof err);
+    const char *keys [3] = { "key-many-c", "key-many-a", "key-many-b" };
+    uint8_t *data [3] = { (uint8_t *) "one", (uint8_t *) "two", (uint8_t *) "three" };
+    size_t sizes [3] = { 3, 3, 5 };
+    char *names [3];
+    assert_int_equal (terminal_spool_put_many (spool, 3, keys, data, sizes, names,
+                                               err, sizeof err), 0);
+    zlistx_t *list = terminal_spool_list (spool);
+    assert_int_equal (zlistx_size (list), 3);
+    int i = 0;
+    for (const char *name = zlistx_first (list); name; name = zlistx_next (list), i++) {
+        assert_string_equal (name, names [i]);          // in the order given
+        uint8_t *back;
+        size_t size;
+        assert_int_equal (terminal_spool_read (spool, name, &back, &size, err, sizeof err), 0);
+        assert_int_equal (size, sizes [i]);
+        assert_memory_equal (back, data [i], size);
+        free (back);
+    }
+    zlistx_destroy (&list);
+    for (i = 0; i < 3; i++)
+        free (names [i]);
+
+    //  The folder gone: nothing written, no names, no temp files left
+    snprintf (path, sizeof path, "rm -rf '%s'", s_dir);
+    assert_int_equal (system (path), 0);
+    assert_int_equal (terminal_spool_put_many (spool, 3, keys, data, sizes, names,
+                                               err, sizeof err), -1);
+    assert_non_null (strstr (err, "cannot write to the spool folder"));
+    for (i = 0; i < 3; i++)
+        assert_null (names [i]);
+    assert_int_equal (mkdir (s_dir, 0700), 0);
+    terminal_spool_destroy (&spool);
+}
+
+static void
 test_stale_temps (void **state)
 {
     char err [512], path [256];
@@ -247,6 +286,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_round_trip, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_order_and_hold, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_put_many, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_stale_temps, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_lock, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors_and_defaults, s_setup, s_teardown),
