@@ -576,10 +576,18 @@ intake_submit_batch (intake_ctx_t *ctx, intake_item_t **items, size_t n)
     zhashx_destroy (&seen);
 
     char sqlstate [6] = "";
-    if (!intake_store_ready (ctx->store))
+    if (!intake_store_ready (ctx->store)) {
         s_all_unavailable (ctx, items, n, intake_store_why (ctx->store));
-    else
-    if (s_attempt (ctx, items, n, now_us, sqlstate) == 0)
+        goto replies;
+    }
+    int rc = s_attempt (ctx, items, n, now_us, sqlstate);
+    //  A connection that went stale while idle (the server restarted) fails
+    //  the first statement: one fresh connection and one more try before
+    //  telling the terminals to come back later.
+    if (rc && intake_store_transient (ctx->store, sqlstate)
+    &&  !intake_store_ready (ctx->store) && intake_store_connect (ctx->store) == 0)
+        rc = s_attempt (ctx, items, n, now_us, sqlstate);
+    if (rc == 0)
         ;
     else
     if (intake_store_transient (ctx->store, sqlstate))
@@ -592,6 +600,7 @@ intake_submit_batch (intake_ctx_t *ctx, intake_item_t **items, size_t n)
             s_all_unavailable (ctx, items, n, "the store failed while storing the batch");
         }
     }
+replies:
     //  Same key twice in the batch: the later one gets the earlier's answer.
     for (size_t i = 0; i < n; i++) {
         intake_item_t *item = items [i];
