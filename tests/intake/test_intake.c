@@ -1,11 +1,12 @@
 /*  Intake against the real binary and a private PostgreSQL.
     Usage (from ctest, under tests/lib/with-pg):
-      test_intake invalid|retry|dup|assign|fairness|concurrent|updates|poison|pgdown
+      test_intake invalid|retry|dup|assign|fairness|concurrent|updates|poison|events|pgdown
     Each case starts its own leadline-intake, talks to it over a DEALER and
     checks the replies and what the store holds. No timing assertions:
     timeouts only bound how long a broken build can hang. */
 #include "intake_client.h"
 #include "ll_clock.h"
+#include "ll_subscriber.h"
 #include "ll_uuid.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -875,6 +876,111 @@ s_case_pgdown (tc_client_t *client, PGconn *db)
 }
 
 // ---------------------------------------------------------------------------
+//  events: a consumer following stream "intake" (ll_subscriber, as the
+//  other services do) sees every event once, in order, typed as promised
+
+typedef struct {
+    int count [64];             // by Envelope body case
+    uint64_t last_seq;
+    bool in_order;
+    int applied;
+    int want;
+} s_seen_t;
+
+static int
+s_apply_event (PGconn *conn, const ll_envelope_t *event, void *arg)
+{
+    s_seen_t *seen = arg;
+    if (strcmp (event->stream, "intake") != 0 || event->sequence != seen->last_seq + 1)
+        seen->in_order = false;
+    seen->last_seq = event->sequence;
+    if (event->body_case < 64)
+        seen->count [event->body_case]++;
+    seen->applied++;
+    return 0;
+}
+
+static int
+s_events_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    s_seen_t *seen = arg;
+    return seen->applied >= seen->want ? -1 : 0;
+}
+
+static int
+s_events_give_up (zloop_t *loop, int timer_id, void *arg)
+{
+    return -1;
+}
+
+static void
+s_case_events (tc_client_t *client, PGconn *db)
+{
+    //  Five leads (one a duplicate), a contact, an outcome, a reassignment.
+    char leads [5][40] = { "" }, reps [5][40] = { "" };
+    for (int i = 0; i < 5; i++) {
+        tc_card_t card;
+        tc_card_init (&card, "E1", "S-MAIN", 11000 + (i == 4 ? 0 : i));
+        char key [64];
+        ll_envelope_t *reply = tc_submit (client, &card, s_key (key, "events", i), TC_WAIT_MS);
+        CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK, "lead %d", i);
+        if (reply) {
+            snprintf (leads [i], 40, "%s", reply->submit_reply->lead_id);
+            snprintf (reps [i], 40, "%s", reply->submit_reply->rep_id);
+        }
+        ll_envelope_free (&reply);
+    }
+    ll_envelope_t *reply = tc_contact (client, "events-c-key", leads [0], reps [0],
+                                       LEADLINE__V1__CONTACT_KIND__CONTACT_KIND_CONTACTED);
+    ll_envelope_free (&reply);
+    reply = tc_outcome (client, "events-o-key", leads [0], reps [0],
+                        LEADLINE__V1__OUTCOME__OUTCOME_WON, 500000, NULL);
+    ll_envelope_free (&reply);
+    reply = tc_reassign (client, "events-r-key", leads [1], strcmp (reps [1], "M1") ? "M1" : "M2",
+                         "MGR-MAIN", "balance");
+    ll_envelope_free (&reply);
+
+    //  Then a consumer joins late: it catches up by replay from the log.
+    PGresult *res = PQexec (db, "CREATE SCHEMA IF NOT EXISTS evtest");
+    PQclear (res);
+    CHECK (ll_subscriber_migrate (db, "evtest") == 0, "consumer cursor table");
+    s_seen_t seen = { .in_order = true, .want = 5 + 4 + 1 + 3 };
+    ll_subscriber_t *sub = ll_subscriber_new (getenv ("LEADLINE_DB"), "evtest",
+                                              s_apply_event, &seen);
+    char pub [400], replay [400];
+    snprintf (pub, sizeof pub, "ipc://%s/pub", s_env.dir);
+    snprintf (replay, sizeof replay, "ipc://%s/replay", s_env.dir);
+    ll_subscriber_follow (sub, "intake", pub, replay);
+    zloop_t *loop = zloop_new ();
+    ll_subscriber_attach (sub, loop);
+    zloop_timer (loop, 50, 0, s_events_tick, &seen);
+    zloop_timer (loop, 60000, 1, s_events_give_up, NULL);
+    zloop_start (loop);
+    //  And one more lead live, over PUB.
+    if (seen.applied >= seen.want) {
+        tc_card_t card;
+        tc_card_init (&card, "E2", "S-MAIN", 11100);
+        reply = tc_submit (client, &card, "events-live-key", TC_WAIT_MS);
+        ll_envelope_free (&reply);
+        seen.want += 2;
+        zloop_start (loop);
+    }
+    ll_subscriber_destroy (&sub);
+    zloop_destroy (&loop);
+
+    printf ("events: %d applied, last sequence %llu\n", seen.applied,
+            (unsigned long long) seen.last_seq);
+    CHECK (seen.applied == seen.want, "every event once: %d of %d", seen.applied, seen.want);
+    CHECK (seen.in_order, "gap-free, in sequence, on stream intake");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_LEAD_ENTERED] == 6, "6 lead_entered");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_LEAD_ASSIGNED] == 5, "5 lead_assigned");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_LEAD_DUPLICATE] == 1, "1 lead_duplicate");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_CONTACT_RECORDED] == 1, "1 contact_recorded");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_OUTCOME_RECORDED] == 1, "1 outcome_recorded");
+    CHECK (seen.count [LEADLINE__V1__ENVELOPE__BODY_LEAD_REASSIGNED] == 1, "1 lead_reassigned");
+}
+
+// ---------------------------------------------------------------------------
 //  poison: a card the store refuses does not sink the rest of its batch
 
 static void
@@ -935,7 +1041,7 @@ main (int argc, char **argv)
 {
     if (argc < 2) {
         fprintf (stderr, "usage: test_intake invalid|retry|dup|assign|fairness|concurrent|"
-                 "updates|poison|pgdown\n");
+                 "updates|poison|events|pgdown\n");
         return 2;
     }
     const char *name = argv [1];
@@ -951,6 +1057,7 @@ main (int argc, char **argv)
     else if (strcmp (name, "concurrent") == 0) s_case_concurrent (client, db);
     else if (strcmp (name, "updates") == 0) s_case_updates (client, db);
     else if (strcmp (name, "poison") == 0) s_case_poison (client, db);
+    else if (strcmp (name, "events") == 0) s_case_events (client, db);
     else if (strcmp (name, "pgdown") == 0) {
         s_case_pgdown (client, db);
         db = NULL;
