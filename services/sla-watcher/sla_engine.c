@@ -1,13 +1,16 @@
 /*  sla_engine — the timer engine. See sla_engine.h.
 
-    One round (sla_engine_fire):
-      BEGIN
-      read up to `batch` clocks with next_us <= now, earliest first,
-        FOR UPDATE SKIP LOCKED
-      for each, fire every step due by the round's horizon
-      move their stages in one UPDATE (each row only if still at the
-        stage read), append the events to the outbox in one INSERT
-      COMMIT
+    One round, two round trips, neither of which holds up the loop:
+      1  BEGIN; read up to `batch` clocks with next_us <= now, earliest
+         first, FOR UPDATE SKIP LOCKED                  (pipelined, async)
+      -  for each, fire every step due by the round's horizon (in memory)
+      2  move their stages and write their events in one statement (each
+         clock only from the stage read: sla_fire); NOTIFY the relay;
+         COMMIT                                          (pipelined, async)
+    While PostgreSQL works on a round, the loop runs the relay (numbering
+    and publishing the previous round's events on its own connection) and
+    the subscriber, so the three use both the store's and the machine's
+    cores instead of taking turns.
     The horizon keeps catch-up in deadline order across rounds: when the
     batch is full, rows outside it are due no earlier than the batch's last
     next_us, so the round fires nothing later than that, and the events of
@@ -37,6 +40,9 @@
 struct sla_engine {
     char *conninfo;
     PGconn *conn;                  // fires, and holds the leader lock
+    PGconn *stats;                 // counts open clocks without holding up the loop
+    zmq_pollitem_t stats_item;
+    bool stats_busy;
     sla_config_t *config;          // borrowed
     sla_events_t *events;
     sla_ladder_t *ladder;
@@ -46,6 +52,13 @@ struct sla_engine {
     int *old_stages;
     const char **offices;
     zloop_t *loop;
+    zmq_pollitem_t pg_item;        // the firing connection's socket, during a round
+    bool pg_polled;
+    int round;                     // ROUND_IDLE, ROUND_DUE, ROUND_FIRE
+    bool round_failed;
+    int round_n;                   // clocks read by the round
+    int64_t round_now_us;          // the clock's time the round fires as of
+    int64_t round_started_us;      // monotonic: when this burst of rounds began
     int timer_id;
     int timer_ms;
     bool leading;
@@ -67,7 +80,10 @@ struct sla_engine {
     ll_metric_t *m_errors;
 };
 
+enum { ROUND_IDLE = 0, ROUND_DUE, ROUND_FIRE };
+
 static void s_arm (sla_engine_t *self, int ms);
+static void s_round_start (sla_engine_t *self);
 
 sla_engine_t *
 sla_engine_new (const char *conninfo, sla_config_t *config, int batch)
@@ -116,6 +132,12 @@ sla_engine_destroy (sla_engine_t **self_p)
     sla_engine_t *self = *self_p;
     if (self->loop && self->timer_id >= 0)
         zloop_timer_end (self->loop, self->timer_id);
+    if (self->loop && self->pg_polled)
+        zloop_poller_end (self->loop, &self->pg_item);
+    if (self->loop && self->stats_busy)
+        zloop_poller_end (self->loop, &self->stats_item);
+    if (self->stats)
+        PQfinish (self->stats);
     if (self->conn)
         PQfinish (self->conn);
     sla_events_destroy (&self->events);
@@ -174,6 +196,10 @@ s_set_leading (sla_engine_t *self, bool leading)
 static void
 s_disconnect (sla_engine_t *self)
 {
+    if (self->pg_polled && self->loop)
+        zloop_poller_end (self->loop, &self->pg_item);
+    self->pg_polled = false;
+    self->round = ROUND_IDLE;
     if (self->conn) {
         PQfinish (self->conn);
         self->conn = NULL;
@@ -219,30 +245,101 @@ s_level_of (int stage)
          : stage == SLA_STAGE_LEVEL3 ? 3 : 0;
 }
 
-int
-sla_engine_fire (sla_engine_t *self, int64_t now_us)
+//  Ends a round that went wrong: leaves pipeline mode, rolls back, and
+//  drops the connection if it is gone (and with it the leadership).
+static void
+s_round_fail (sla_engine_t *self)
 {
-    if (!self->conn)
-        return -1;
-    char sqlstate [6] = "";
+    ll_metric_add (self->m_errors, 1);
     sla_events_reset (self->events);
-    if (ll_db_begin (self->conn))
-        return -1;
-    int n = sla_store_due (self->conn, now_us, self->batch, self->clocks, self->next_us);
-    if (n <= 0) {
+    if (self->pg_polled && self->loop)
+        zloop_poller_end (self->loop, &self->pg_item);
+    self->pg_polled = false;
+    self->round = ROUND_IDLE;
+    if (PQstatus (self->conn) == CONNECTION_OK) {
+        //  Drain whatever the pipeline still holds, then leave it.
+        PGresult *res;
+        while (PQpipelineStatus (self->conn) != PQ_PIPELINE_OFF
+           &&  !PQexitPipelineMode (self->conn)) {
+            if (!PQconsumeInput (self->conn))
+                break;
+            while ((res = PQgetResult (self->conn)))
+                PQclear (res);
+            if (PQstatus (self->conn) != CONNECTION_OK)
+                break;
+        }
         ll_db_rollback (self->conn);
-        return n;
     }
-    int64_t horizon = n == self->batch ? self->next_us [n - 1] : now_us;
+    if (PQstatus (self->conn) != CONNECTION_OK) {
+        ll_warn ("sla.store", "lost the store while firing; nothing of the round was kept");
+        s_disconnect (self);
+        s_arm (self, self->retry_ms);
+    }
+    else
+        s_arm (self, 100);
+}
 
+//  After a round: more may be due at once, or sleep until the earliest.
+static void
+s_round_done (sla_engine_t *self, int n)
+{
+    self->round = ROUND_IDLE;
+    if (self->pg_polled && self->loop)
+        zloop_poller_end (self->loop, &self->pg_item);
+    self->pg_polled = false;
+    if (n == self->batch) {
+        if (ll_mono_us () - self->round_started_us < ROUND_BUDGET_US)
+            s_round_start (self);
+        else
+            s_arm (self, 0);            // more is due: let the loop breathe first
+        return;
+    }
+    int64_t next = 0;
+    int found = sla_store_next_due (self->conn, &next);
+    if (found < 0) {
+        if (PQstatus (self->conn) != CONNECTION_OK)
+            s_disconnect (self);
+        s_arm (self, self->retry_ms);
+        return;
+    }
+    int ms = MAX_SLEEP_MS;
+    if (found) {
+        int64_t wait = ll_clock_real_ms (next - ll_clock_now_us ());
+        ms = wait < 1 ? 1 : wait > MAX_SLEEP_MS ? MAX_SLEEP_MS : (int) wait;
+    }
+    s_arm (self, ms);
+}
+
+//  Everything of a pipeline phase up to its sync has arrived: leave
+//  pipeline mode so that ordinary statements can run again.
+static int
+s_pipeline_exit (sla_engine_t *self)
+{
+    return PQexitPipelineMode (self->conn) ? 0 : -1;
+}
+
+//  The clocks are read and locked: fire their steps, send the writes.
+static void
+s_round_fire (sla_engine_t *self)
+{
+    int n = self->round_n;
+    if (n == 0) {
+        ll_db_rollback (self->conn);
+        s_round_done (self, 0);
+        return;
+    }
+    //  A full batch: rows outside it are due no earlier than its last.
+    int64_t horizon = n == self->batch ? self->next_us [n - 1] : self->round_now_us;
     size_t n_offices = 0;
     for (int i = 0; i < n; i++)
         if (sla_rules_next_stage (&self->clocks [i]) >= SLA_STAGE_BREACHED
         ||  sla_rules_stage_at (&self->clocks [i], SLA_STAGE_BREACHED) <= horizon)
             self->offices [n_offices++] = self->clocks [i].office_id;
-    if (sla_ladder_load (self->ladder, self->conn, self->offices, n_offices))
-        goto fail;
-
+    if (sla_ladder_load (self->ladder, self->conn, self->offices, n_offices)) {
+        s_round_fail (self);
+        return;
+    }
+    sla_events_reset (self->events);
     for (int i = 0; i < n; i++) {
         sla_clock_t *c = &self->clocks [i];
         self->old_stages [i] = c->stage;
@@ -250,33 +347,174 @@ sla_engine_fire (sla_engine_t *self, int64_t now_us)
         while ((stage = sla_rules_next_stage (c)) && sla_rules_stage_at (c, stage) <= horizon) {
             const sla_recipients_t *rec = sla_ladder_get (self->ladder, c->office_id,
                                                           s_level_of (stage));
-            if (sla_events_stage (self->events, c, stage, rec))
-                goto fail;
+            if (sla_events_stage (self->events, c, stage, rec)) {
+                s_round_fail (self);
+                return;
+            }
             c->stage = stage;
         }
     }
-    if (sla_store_advance (self->conn, self->clocks, self->old_stages, (size_t) n))
-        goto fail;
-    size_t count = sla_events_count (self->events);
-    ll_envelope_t **envs = sla_events_seal (self->events, now_us);
-    if (count && (!envs || ll_outbox_append_batch (self->conn, "sla", "sla", envs, count, sqlstate)))
-        goto fail;
-    if (ll_db_commit (self->conn))
-        goto fail;
-    sla_events_record (self->events, now_us);
-    ll_metric_observe (self->m_batch, n);
-    ll_metric_add (self->m_rounds, 1);
-    sla_events_reset (self->events);
-    return n;
-fail:
-    ll_db_rollback (self->conn);
-    ll_metric_add (self->m_errors, 1);
-    sla_events_reset (self->events);
-    if (PQstatus (self->conn) != CONNECTION_OK) {
-        ll_warn ("sla.store", "lost the store while firing; nothing of the round was kept");
-        s_disconnect (self);
+    char *arrays [3] = { NULL, NULL, NULL };
+    if (!sla_events_seal (self->events, self->round_now_us)
+    ||  sla_events_arrays (self->events, arrays)) {
+        ll_error ("sla.fire", "could not pack a round's events; retrying");
+        s_round_fail (self);
+        return;
     }
-    return -1;
+    int rc = -1;
+    if (PQenterPipelineMode (self->conn)
+    &&  sla_store_send_fire (self->conn, self->clocks, self->old_stages, (size_t) n,
+                             (const char **) arrays) == 0
+    &&  PQsendQueryParams (self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)
+    &&  PQpipelineSync (self->conn))
+        rc = 0;
+    for (int k = 0; k < 3; k++)
+        free (arrays [k]);
+    if (rc) {
+        s_round_fail (self);
+        return;
+    }
+    self->round = ROUND_FIRE;
+    self->round_failed = false;
+}
+
+//  Results of the round's current phase, as PostgreSQL sends them.
+static int
+s_on_pg (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    sla_engine_t *self = arg;
+    if (self->round == ROUND_IDLE)
+        return 0;
+    if (!PQconsumeInput (self->conn)) {
+        s_round_fail (self);
+        return 0;
+    }
+    while (!PQisBusy (self->conn)) {
+        PGresult *res = PQgetResult (self->conn);
+        if (!res)
+            continue;               // the end of one statement's results
+        ExecStatusType status = PQresultStatus (res);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear (res);
+            break;
+        }
+        if (status == PGRES_TUPLES_OK && self->round == ROUND_DUE && PQnfields (res) == 14)
+            self->round_n = sla_store_due_rows (res, self->batch, self->clocks, self->next_us);
+        else
+        if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED) {
+            if (status == PGRES_FATAL_ERROR)
+                ll_warn ("sla.fire", "a round failed and is rolled back: %s",
+                         PQresultErrorMessage (res));
+            self->round_failed = true;
+        }
+        PQclear (res);
+    }
+    if (PQisBusy (self->conn))
+        return 0;                   // the phase's sync has not arrived yet
+    if (self->round_failed || s_pipeline_exit (self)) {
+        s_round_fail (self);
+        return 0;
+    }
+    if (self->round == ROUND_DUE)
+        s_round_fire (self);
+    else {
+        //  Committed: the steps and their events are durable together.
+        int n = self->round_n;
+        sla_events_record (self->events, self->round_now_us);
+        sla_events_reset (self->events);
+        ll_metric_observe (self->m_batch, n);
+        ll_metric_add (self->m_rounds, 1);
+        s_round_done (self, n);
+    }
+    return 0;
+}
+
+//  Starts a round: BEGIN and the due query, in one pipeline.
+static void
+s_round_start (sla_engine_t *self)
+{
+    self->round_now_us = ll_clock_now_us ();
+    self->round_n = 0;
+    self->round_failed = false;
+    if (!PQenterPipelineMode (self->conn)
+    ||  !PQsendQueryParams (self->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)
+    ||  sla_store_send_due (self->conn, self->round_now_us, self->batch)
+    ||  !PQpipelineSync (self->conn)) {
+        s_round_fail (self);
+        return;
+    }
+    self->round = ROUND_DUE;
+    if (!self->pg_polled) {
+        self->pg_item = (zmq_pollitem_t) { NULL, PQsocket (self->conn), ZMQ_POLLIN, 0 };
+        if (zloop_poller (self->loop, &self->pg_item, s_on_pg, self)) {
+            s_round_fail (self);
+            return;
+        }
+        zloop_poller_set_tolerant (self->loop, &self->pg_item);
+        self->pg_polled = true;
+    }
+}
+
+//  Counting a million open clocks takes a noticeable fraction of a second:
+//  the count runs on its own connection, and the loop only picks up the
+//  answer when PostgreSQL sends it, so firing is never held up by it.
+static void
+s_stats_drop (sla_engine_t *self)
+{
+    if (self->stats_busy && self->loop)
+        zloop_poller_end (self->loop, &self->stats_item);
+    self->stats_busy = false;
+    if (self->stats)
+        PQfinish (self->stats);
+    self->stats = NULL;
+}
+
+static int
+s_on_stats (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    sla_engine_t *self = arg;
+    if (!PQconsumeInput (self->stats)) {
+        s_stats_drop (self);
+        return 0;
+    }
+    if (PQisBusy (self->stats))
+        return 0;
+    PGresult *res;
+    while ((res = PQgetResult (self->stats))) {
+        if (PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1)
+            ll_metric_set (self->m_open, strtoll (PQgetvalue (res, 0, 0), NULL, 10));
+        PQclear (res);
+    }
+    zloop_poller_end (self->loop, &self->stats_item);
+    self->stats_busy = false;
+    return 0;
+}
+
+static void
+s_stats_start (sla_engine_t *self)
+{
+    if (self->stats_busy || !self->loop)
+        return;
+    if (self->stats && PQstatus (self->stats) != CONNECTION_OK)
+        s_stats_drop (self);
+    if (!self->stats) {
+        self->stats = ll_db_connect (self->conninfo, 0);
+        if (!self->stats)
+            return;
+        if (sla_store_prepare (self->stats)) {
+            s_stats_drop (self);
+            return;
+        }
+    }
+    if (!PQsendQueryPrepared (self->stats, "sla_pending", 0, NULL, NULL, NULL, 0)) {
+        s_stats_drop (self);
+        return;
+    }
+    self->stats_item = (zmq_pollitem_t) { NULL, PQsocket (self->stats), ZMQ_POLLIN, 0 };
+    if (zloop_poller (self->loop, &self->stats_item, s_on_stats, self) == 0) {
+        zloop_poller_set_tolerant (self->loop, &self->stats_item);
+        self->stats_busy = true;
+    }
 }
 
 //  Is firing allowed now? Closed while the gate says intake is being caught
@@ -312,6 +550,8 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
 {
     sla_engine_t *self = arg;
     self->timer_id = -1;
+    if (self->round != ROUND_IDLE)
+        return 0;                   // the round re-arms the timer when it ends
     if (s_connect (self)) {
         s_arm (self, self->retry_ms);
         return 0;
@@ -337,42 +577,14 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     int64_t mono = ll_mono_us ();
     if (self->pending_us == INT64_MIN || mono - self->pending_us > PENDING_EVERY_US) {
         self->pending_us = mono;
-        long long pending = sla_store_pending (self->conn);
-        if (pending >= 0)
-            ll_metric_set (self->m_open, pending);
+        s_stats_start (self);
     }
     if (!s_gate_open (self)) {
         s_arm (self, 50);
         return 0;
     }
-    int64_t started = ll_mono_us ();
-    while (true) {
-        int n = sla_engine_fire (self, ll_clock_now_us ());
-        if (n < 0) {
-            s_arm (self, self->conn ? 100 : self->retry_ms);
-            return 0;
-        }
-        if (n < self->batch)
-            break;
-        if (ll_mono_us () - started > ROUND_BUDGET_US) {
-            s_arm (self, 0);            // more is due: let the loop breathe first
-            return 0;
-        }
-    }
-    int64_t next = 0;
-    int found = sla_store_next_due (self->conn, &next);
-    if (found < 0) {
-        if (PQstatus (self->conn) != CONNECTION_OK)
-            s_disconnect (self);
-        s_arm (self, self->retry_ms);
-        return 0;
-    }
-    int ms = MAX_SLEEP_MS;
-    if (found) {
-        int64_t wait = ll_clock_real_ms (next - ll_clock_now_us ());
-        ms = wait < 1 ? 1 : wait > MAX_SLEEP_MS ? MAX_SLEEP_MS : (int) wait;
-    }
-    s_arm (self, ms);
+    self->round_started_us = ll_mono_us ();
+    s_round_start (self);
     return 0;
 }
 
@@ -392,7 +604,7 @@ void
 sla_engine_poke (void *arg)
 {
     sla_engine_t *self = arg;
-    if (self->loop && self->leading && self->timer_ms > 1)
+    if (self->loop && self->leading && self->round == ROUND_IDLE && self->timer_ms > 1)
         s_arm (self, 1);
 }
 

@@ -46,8 +46,4 @@ bool sla_engine_leading (sla_engine_t *self);
 //  True while the store answers the engine's connection.
 bool sla_engine_connected (sla_engine_t *self);
 
-//  One round: fires the due steps of up to `batch` clocks as of `now_us`.
-//  Returns how many clocks it moved, or -1 (rolled back).
-int sla_engine_fire (sla_engine_t *self, int64_t now_us);
-
 #endif

@@ -249,8 +249,10 @@ sla_events_seal (sla_events_t *self, int64_t now_us)
         ev_t *ev = &self->items [i];
         ll_envelope_t *env = &ev->env;
         leadline__v1__envelope__init (env);
+        env->version = LL_PROTOCOL_VERSION;
         env->message_id = ev->id;
         env->time_us = now_us;
+        env->stream = "sla";
         switch (ev->kind) {
             case EV_WARNING:
                 ev->body.warning.lead_id = ev->lead_id;
@@ -291,6 +293,55 @@ sla_events_seal (sla_events_t *self, int64_t now_us)
         envs [i] = env;
     }
     return envs;
+}
+
+int
+sla_events_arrays (sla_events_t *self, char *arrays [3])
+{
+    static const char hex [] = "0123456789abcdef";
+    size_t len [3];
+    FILE *out [3];
+    int rc = 0;
+    for (int k = 0; k < 3; k++) {
+        arrays [k] = NULL;
+        out [k] = open_memstream (&arrays [k], &len [k]);
+        if (!out [k])
+            rc = -1;
+    }
+    for (int k = 0; k < 3 && rc == 0; k++)
+        fputc ('{', out [k]);
+    for (size_t i = 0; i < self->count && rc == 0; i++) {
+        const ll_envelope_t *env = &self->items [i].env;
+        size_t size;
+        uint8_t *packed = ll_envelope_pack (env, &size);
+        if (!packed) {
+            rc = -1;
+            break;
+        }
+        const char *sep = i ? "," : "";
+        fprintf (out [0], "%s%s", sep, env->message_id);
+        fprintf (out [1], "%s%s", sep, ll_envelope_type_name (env));
+        fprintf (out [2], "%s\"\\\\x", sep);
+        for (size_t b = 0; b < size; b++) {
+            fputc (hex [packed [b] >> 4], out [2]);
+            fputc (hex [packed [b] & 15], out [2]);
+        }
+        fputc ('"', out [2]);
+        free (packed);
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!out [k])
+            continue;
+        fputc ('}', out [k]);
+        fclose (out [k]);
+    }
+    if (rc) {
+        for (int k = 0; k < 3; k++) {
+            free (arrays [k]);
+            arrays [k] = NULL;
+        }
+    }
+    return rc;
 }
 
 void

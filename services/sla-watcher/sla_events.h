@@ -50,6 +50,12 @@ int sla_events_resolved (sla_events_t *self, const sla_clock_t *clock, int level
 //  the envelopes for ll_outbox_append_batch(). Valid until the next reset.
 ll_envelope_t **sla_events_seal (sla_events_t *self, int64_t now_us);
 
+//  The sealed events as three PostgreSQL array literals for one
+//  multi-row insert into the event log: ids (uuid[]), types (text[]) and
+//  packed envelopes (bytea[], hex) — the row shape ll_outbox writes. The
+//  caller frees the three strings. 0, or -1 (an event over the frame limit).
+int sla_events_arrays (sla_events_t *self, char *arrays [3]);
+
 //  After a commit: counts the sealed events in leadline_sla_events_total
 //  {kind=...} and, for the timer's steps (warning, breach, escalation),
 //  how late each fired in leadline_sla_lateness_ms.

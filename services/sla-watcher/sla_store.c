@@ -37,12 +37,23 @@ sla_store_prepare (PGconn *conn)
           "SELECT " CLOCK_COLUMNS " FROM sla.clock"
           " WHERE next_us IS NOT NULL AND next_us <= $1"
           " ORDER BY next_us LIMIT $2 FOR UPDATE SKIP LOCKED" },
-        { "sla_advance",
-          "UPDATE sla.clock c SET stage = u.stage, next_us = u.next_us"
-          " FROM unnest ($1::text[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[])"
-          "   AS u (lead_id, deadline, old_stage, stage, next_us)"
-          " WHERE c.lead_id = u.lead_id AND c.deadline = u.deadline AND c.stage = u.old_stage"
-          "   AND c.outcome = 0" },
+        //  One round's writes in one statement: the clocks move (each only
+        //  from the stage read) and their events go to the outbox; sla.fired()
+        //  fails the transaction unless every clock moved.
+        { "sla_fire",
+          "WITH moved AS ("
+          "  UPDATE sla.clock c SET stage = u.stage, next_us = u.next_us"
+          "  FROM unnest ($1::text[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[])"
+          "    AS u (lead_id, deadline, old_stage, stage, next_us)"
+          "  WHERE c.lead_id = u.lead_id AND c.deadline = u.deadline AND c.stage = u.old_stage"
+          "    AND c.outcome = 0"
+          "  RETURNING 1),"
+          " written AS ("
+          "  INSERT INTO sla.event_log (stream, event_id, type, payload)"
+          "  SELECT 'sla', e, t, p FROM unnest ($6::uuid[], $7::text[], $8::bytea[]) AS x (e, t, p)"
+          "  RETURNING 1)"
+          " SELECT sla.fired ((SELECT count(*) FROM moved), $9::bigint, (SELECT count(*) FROM written))" },
+        { "sla_notify", "SELECT pg_notify ('leadline_sla', '')" },
         { "sla_next_due",
           "SELECT next_us FROM sla.clock WHERE next_us IS NOT NULL ORDER BY next_us LIMIT 1" },
         { "sla_pending",
@@ -163,22 +174,24 @@ sla_store_set_rep (PGconn *conn, const char *lead_id, const char *rep_id)
 }
 
 int
-sla_store_due (PGconn *conn, int64_t now_us, int limit, sla_clock_t *clocks, int64_t *next_us)
+sla_store_send_due (PGconn *conn, int64_t now_us, int limit)
 {
     char now [24], lim [16];
     snprintf (now, sizeof now, "%" PRId64, now_us);
     snprintf (lim, sizeof lim, "%d", limit);
     const char *params [] = { now, lim };
-    PGresult *res = ll_db_execp (conn, "sla_due", 2, params, NULL);
-    if (!res)
-        return -1;
+    return PQsendQueryPrepared (conn, "sla_due", 2, params, NULL, NULL, 0) ? 0 : -1;
+}
+
+int
+sla_store_due_rows (PGresult *res, int limit, sla_clock_t *clocks, int64_t *next_us)
+{
     int n = PQntuples (res);
     for (int i = 0; i < n && i < limit; i++) {
         s_row_clock (res, i, &clocks [i]);
         next_us [i] = s_i64 (res, i, 13);
     }
-    PQclear (res);
-    return n;
+    return n < limit ? n : limit;
 }
 
 void
@@ -194,10 +207,9 @@ sla_store_array_text (FILE *out, const char *s)
 }
 
 int
-sla_store_advance (PGconn *conn, const sla_clock_t *clocks, const int *old_stages, size_t count)
+sla_store_send_fire (PGconn *conn, const sla_clock_t *clocks, const int *old_stages,
+                     size_t count, const char *event_arrays [3])
 {
-    if (count == 0)
-        return 0;
     char *text [5] = { NULL };
     size_t len [5] = { 0 };
     FILE *out [5] = { NULL };
@@ -226,17 +238,13 @@ sla_store_advance (PGconn *conn, const sla_clock_t *clocks, const int *old_stage
         fclose (out [k]);
         out [k] = NULL;
     }
-    const char *params [] = { text [0], text [1], text [2], text [3], text [4] };
-    PGresult *res = ll_db_execp (conn, "sla_advance", 5, params, NULL);
-    if (res) {
-        long moved = atol (PQcmdTuples (res));
-        if (moved == (long) count)
-            rc = 0;
-        else
-            ll_warn ("sla.advance", "%ld of %zu clocks moved: another writer changed them; "
-                     "the batch is retried", moved, count);
-    }
-    PQclear (res);
+    char expected [24];
+    snprintf (expected, sizeof expected, "%zu", count);
+    const char *params [] = { text [0], text [1], text [2], text [3], text [4],
+                              event_arrays [0], event_arrays [1], event_arrays [2], expected };
+    if (PQsendQueryPrepared (conn, "sla_fire", 9, params, NULL, NULL, 0)
+    &&  PQsendQueryPrepared (conn, "sla_notify", 0, NULL, NULL, NULL, 0))
+        rc = 0;
 done:
     for (int k = 0; k < 5; k++) {
         if (out [k])
@@ -257,17 +265,6 @@ sla_store_next_due (PGconn *conn, int64_t *next_us)
         *next_us = s_i64 (res, 0, 0);
     PQclear (res);
     return found;
-}
-
-long long
-sla_store_pending (PGconn *conn)
-{
-    PGresult *res = ll_db_execp (conn, "sla_pending", 0, NULL, NULL);
-    if (!res)
-        return -1;
-    long long n = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
-    PQclear (res);
-    return n;
 }
 
 int

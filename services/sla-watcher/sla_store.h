@@ -31,23 +31,26 @@ int sla_store_clock_update (PGconn *conn, const sla_clock_t *clock, int64_t stop
 //  Sets the rep of both clocks of a lead. 0 or -1.
 int sla_store_set_rep (PGconn *conn, const char *lead_id, const char *rep_id);
 
-//  Up to `limit` clocks with a step due at or before `now_us`, earliest
-//  first, locked (rows another transaction holds are skipped).
-//  Returns how many were read into `clocks`, or -1.
-int sla_store_due (PGconn *conn, int64_t now_us, int limit, sla_clock_t *clocks,
-                   int64_t *next_us);
-
-//  Moves `count` clocks read by sla_store_due() to their new stage, in one
-//  statement; each row only if it is still at `old_stages[i]`. 0 if every
-//  row moved, -1 otherwise (the caller rolls back).
-int sla_store_advance (PGconn *conn, const sla_clock_t *clocks, const int *old_stages,
-                       size_t count);
+//  The timer's round, sent without waiting (libpq pipeline mode, see
+//  sla_engine.c): the due clocks' query, then the round's writes.
+//  Sends: up to `limit` clocks with a step due at or before `now_us`,
+//  earliest first, locked (rows another transaction holds are skipped).
+int sla_store_send_due (PGconn *conn, int64_t now_us, int limit);
+//  Reads that query's rows into `clocks` and their next_us; returns how many.
+int sla_store_due_rows (PGresult *res, int limit, sla_clock_t *clocks, int64_t *next_us);
+//  Sends the round's writes: `count` clocks move to their new stage (each
+//  only if still at `old_stages[i]`, else the statement fails) and the
+//  events (`event_arrays`: ids, types, payloads as array literals, see
+//  sla_events_arrays()) go to sla.event_log; then wakes the relay.
+//  Two results follow: the statement's and the NOTIFY's. 0 or -1.
+int sla_store_send_fire (PGconn *conn, const sla_clock_t *clocks, const int *old_stages,
+                         size_t count, const char *event_arrays [3]);
 
 //  When the earliest step falls due: 1 and *next_us, 0 if none, -1 error.
 int sla_store_next_due (PGconn *conn, int64_t *next_us);
 
-//  Clocks with a step left to fire, or -1.
-long long sla_store_pending (PGconn *conn);
+//  (Also prepared: "sla_pending", the number of clocks with a step left,
+//  which the engine sends without waiting for it.)
 
 //  Holds the leader lock on this connection's session: 1 held, 0 another
 //  session has it, -1 error.
