@@ -33,7 +33,7 @@ run_raw() {   # MESSAGES RATE OUT
 }
 run_raw "$events" 0 "$W/raw_fan.out"
 raw_rate=$(awk '{ a[$1] = $2 } END { printf "%.0f", (a["seconds"] > 0 ? a["received"] / a["seconds"] : 0) }' "$W/raw_fan.out")
-figure zmq_router_fanout_1000_clients "$raw_rate" messages/s
+figure zmq_router_fanout_${clients}_clients "$raw_rate" messages/s
 
 # ---- the notifier: events -> inbox -> 1,000 clients
 nt_setup_store
@@ -46,7 +46,7 @@ wait_for 60 "$clients clients connected" metric_eq leadline_notifier_clients "$c
 wait "$fan_pid" || echo "# fan-out: not every notification arrived (see $W)" >&2
 received=$(val received "$W/fan.out")
 fan_rate=$(awk '{ a[$1] = $2 } END { printf "%.0f", (a["seconds"] > 0 ? a["received"] / a["seconds"] : 0) }' "$W/fan.out")
-figure notify_fanout_1000_clients "$fan_rate" notifications/s
+figure notify_fanout_${clients}_clients "$fan_rate" notifications/s
 figure notify_fanout_received "$received" notifications
 figure notify_fanout_event_to_client_p50 "$(val latency_p50_ms "$W/fan.out")" ms
 figure notify_fanout_event_to_client_p99 "$(val latency_p99_ms "$W/fan.out")" ms
@@ -72,7 +72,7 @@ export LEADLINE_INTAKE_ENDPOINT="tcp://127.0.0.1:$ip" LEADLINE_INTAKE_PUB="tcp:/
 export LEADLINE_INTAKE_REPLAY="tcp://127.0.0.1:$((ip + 2))" LEADLINE_INTAKE_HTTP=0
 export LEADLINE_INTAKE_CONNECT=$LEADLINE_INTAKE_ENDPOINT
 export LEADLINE_INTAKE_PUB_CONNECT=$LEADLINE_INTAKE_PUB LEADLINE_INTAKE_REPLAY_CONNECT=$LEADLINE_INTAKE_REPLAY
-"$NT_BIN/leadline-intake" run 2>>"$W/intake.log" &
+LEADLINE_LOG_LEVEL=info "$NT_BIN/leadline-intake" run 2>>"$W/intake.log" &
 NT_PIDS="$NT_PIDS $!"
 wait_for 30 "intake ready" grep -q '"intake.ready"' "$W/intake.log"
 # The notifier's intake cursor followed the test producer above; the real

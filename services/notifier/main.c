@@ -116,10 +116,15 @@ s_check (PGconn *conn)
 
 //  ---- the subscriber's side
 
+//  Everything the subscriber writes is derived from events it can replay:
+//  if PostgreSQL loses the last commits in a crash, the cursor goes back
+//  with them and the same events make the same notifications (same ids)
+//  again. So its commits need not wait for the disk.
 static int
 s_prepare (PGconn *conn, void *arg)
 {
-    return notifier_route_prepare (conn) || notifier_inbox_prepare_apply (conn) ? -1 : 0;
+    return ll_db_exec (conn, "SET synchronous_commit = off")
+        || notifier_route_prepare (conn) || notifier_inbox_prepare_apply (conn) ? -1 : 0;
 }
 
 static int s_flush (zloop_t *loop, int timer_id, void *arg);

@@ -410,7 +410,11 @@ notifier_inbox_conn (notifier_inbox_t *self)
     PGconn *conn = ll_db_connect (self->conninfo, 0);
     if (!conn)
         return NULL;
-    if (s_prepare (self, conn)) {
+    //  What this connection writes may be lost in a crash of PostgreSQL
+    //  without harm: an ack (the notification is sent again), "delivered"
+    //  (a counter), a channel attempt's result (the send is made again, at
+    //  least once). Not waiting for the disk keeps the loop responsive.
+    if (ll_db_exec (conn, "SET synchronous_commit = off") || s_prepare (self, conn)) {
         PQfinish (conn);
         return NULL;
     }
