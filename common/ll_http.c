@@ -176,8 +176,11 @@ ll_http_start (const char *address)
         }
     }
     addr.sin_port = htons ((uint16_t) port);
+    //  AUTO picks epoll on Linux: select() cannot take descriptors past
+    //  FD_SETSIZE, and a service holding 1,000 client connections (the
+    //  notifier) has them, so its /metrics would refuse every request.
     self->daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
         s_handle, self, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (!self->daemon) {
