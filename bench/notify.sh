@@ -15,6 +15,7 @@ bench_cluster
 export NT_BUILD=$bench_build LEADLINE_LOG_LEVEL=warn
 source "$bench_root/tests/notifier/lib.sh"
 trap 'nt_cleanup; bench_cleanup' EXIT
+trap 'exit 143' TERM INT
 clients=${BENCH_NOTIFY_CLIENTS:-1000}
 events=${BENCH_NOTIFY_EVENTS:-20000}
 rate=${BENCH_NOTIFY_RATE:-1000}

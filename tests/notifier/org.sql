@@ -30,3 +30,5 @@ INSERT INTO org.branch_offices (office_id, president_id) VALUES ('O1', 'BP1');
 INSERT INTO org.nbas (id, name, email) VALUES
     ('N1', 'Agent One', 'n1@example.test'), ('N2', 'Agent Two', 'n2@example.test');
 INSERT INTO org.nba_districts (district_id, nba_id) VALUES ('D1', 'N1'), ('D2', 'N2');
+-- Product lines, so intake can assign to these reps (the `intake` case).
+INSERT INTO org.rep_products (rep_id, product) VALUES ('R1', 'all'), ('R2', 'all');
