@@ -99,7 +99,7 @@ s_help (FILE *out)
 "  spool               lists the cards waiting in the spool (and held ones)\n"
 "\n"
 "Options:\n"
-"  --endpoint EP       intake's address (default $LEADLINE_INTAKE_ENDPOINT,\n"
+"  --endpoint EP       intake's address (default $LEADLINE_INTAKE_CONNECT,\n"
 "                      else %s)\n"
 "  --spool-dir DIR     the spool (default $LEADLINE_SPOOL_DIR, else\n"
 "                      $XDG_DATA_HOME/leadline/spool, else\n"

@@ -46,7 +46,15 @@ terminal_args_parse (terminal_args_t *args, int argc, char **argv, char *err, si
 {
     memset (args, 0, sizeof *args);
     args->card = terminal_card_new ();
-    const char *endpoint = getenv ("LEADLINE_INTAKE_ENDPOINT");
+    //  Clients read LEADLINE_INTAKE_CONNECT, as `leadline rep` does. The
+    //  service's own LEADLINE_INTAKE_ENDPOINT is taken too when it names a
+    //  host (a bind address such as tcp://*:7100 is no use to a client).
+    const char *endpoint = getenv ("LEADLINE_INTAKE_CONNECT");
+    if (!endpoint || !*endpoint) {
+        endpoint = getenv ("LEADLINE_INTAKE_ENDPOINT");
+        if (endpoint && strchr (endpoint, '*'))
+            endpoint = NULL;
+    }
     const char *timeout = getenv ("LEADLINE_TERMINAL_TIMEOUT_MS");
     const char *station = getenv ("LEADLINE_STATION");
     const char *spool_dir = getenv ("LEADLINE_SPOOL_DIR");
