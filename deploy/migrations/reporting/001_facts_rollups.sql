@@ -9,28 +9,31 @@
 -- 'FY2027P01' (the first two weeks from 1 October; P26 runs to 30 September).
 
 -- Calendar helpers. The same rules live in services/reporting/reporting_period.c.
+-- Each is one flat expression of immutable parts, so the planner inlines it:
+-- the roll-up trigger and the from-scratch views call them for every row.
 CREATE FUNCTION reporting.fiscal_year (d date) RETURNS int
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN extract (year FROM d)::int + (extract (month FROM d) >= 10)::int;
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT date_part ('year', d)::int + (date_part ('month', d) >= 10)::int $$;
 
 CREATE FUNCTION reporting.fy_start (fy int) RETURNS date
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN make_date (fy - 1, 10, 1);
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT make_date (fy - 1, 10, 1) $$;
 
 CREATE FUNCTION reporting.term_fy (d date) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN 'FY' || reporting.fiscal_year (d);
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT 'FY' || (date_part ('year', d)::int + (date_part ('month', d) >= 10)::int)::text $$;
 
 CREATE FUNCTION reporting.term_quarter (d date) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN 'FY' || reporting.fiscal_year (d) || 'Q'
-           || ((extract (month FROM d)::int + 2) % 12 / 3 + 1);
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT 'FY' || (date_part ('year', d)::int + (date_part ('month', d) >= 10)::int)::text
+          || 'Q' || ((date_part ('month', d)::int + 2) % 12 / 3 + 1)::text $$;
 
 CREATE FUNCTION reporting.term_period (d date) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN 'FY' || reporting.fiscal_year (d) || 'P'
-           || lpad (least (26, (d - reporting.fy_start (reporting.fiscal_year (d))) / 14 + 1)::text,
-                    2, '0');
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT 'FY' || (date_part ('year', d)::int + (date_part ('month', d) >= 10)::int)::text
+          || 'P' || lpad (least (26, (d - make_date (date_part ('year', d)::int
+                                                    + (date_part ('month', d) >= 10)::int - 1, 10, 1))
+                                     / 14 + 1)::text, 2, '0') $$;
 
 -- One row per lead. Dimensions come from LeadEntered; until it has been
 -- applied (an SLA event can come first: the streams are independent)
@@ -476,8 +479,25 @@ BEGIN
              reporting.rollup_term_employee, reporting.rollup_won_day;
     INSERT INTO reporting.rollup_day SELECT * FROM reporting.rollup_day_from_facts;
     INSERT INTO reporting.rollup_product_day SELECT * FROM reporting.rollup_product_day_from_facts;
-    INSERT INTO reporting.rollup_term_station SELECT * FROM reporting.rollup_term_station_from_facts;
-    INSERT INTO reporting.rollup_term_employee SELECT * FROM reporting.rollup_term_employee_from_facts;
+    -- The term roll-ups from the day roll-up just built (the views would
+    -- aggregate the facts by day a second and a third time).
+    INSERT INTO reporting.rollup_term_station
+    SELECT station_id, t.term, program, office_id, district_id,
+           sum (cards), sum (originals), sum (duplicates), sum (entry_on_time), sum (entry_late),
+           sum (contacted), sum (contact_on_time), sum (contact_late), sum (won), sum (lost),
+           sum (no_interest), sum (revenue_cents), sum (entry_breached), sum (contact_breached),
+           sum (reassigned)
+      FROM reporting.rollup_day d,
+           LATERAL (VALUES (reporting.term_fy (d.day)), (reporting.term_quarter (d.day)),
+                           (reporting.term_period (d.day))) AS t (term)
+     GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO reporting.rollup_term_employee
+    SELECT station_id, t.term, employee_id, program, office_id, district_id,
+           sum (cards), sum (originals), sum (won), sum (revenue_cents)
+      FROM reporting.rollup_day d,
+           LATERAL (VALUES (reporting.term_fy (d.day)), (reporting.term_quarter (d.day)),
+                           (reporting.term_period (d.day))) AS t (term)
+     GROUP BY 1, 2, 3, 4, 5, 6;
     INSERT INTO reporting.rollup_won_day SELECT * FROM reporting.rollup_won_day_from_facts;
 END $$;
 
