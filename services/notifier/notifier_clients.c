@@ -52,6 +52,7 @@ struct notifier_clients {
     zhashx_t *clients;              // key -> client_t (owned)
     zhashx_t *persons;              // person -> zlistx of client_t (borrowed)
     zlistx_t *delivered;            // ids sent since the last store update
+    int64_t delivered_since_us;     // when the oldest of them was sent
     zlistx_t *ack_ids;              // acks not yet in the store
     zlistx_t *ack_persons;
     int64_t started_us;
@@ -102,6 +103,38 @@ s_strings (void)
         zlistx_set_destructor (list, (czmq_destructor *) zstr_free);
     }
     return list;
+}
+
+//  Records what was sent (unread -> delivered), at most once a second and
+//  at least a second after the send: most notifications are acknowledged
+//  by then, and the update skips those (an ack records the delivery too),
+//  so a notification is usually written twice (made, acknowledged) rather
+//  than three times.
+static void
+s_flush_delivered (notifier_clients_t *self, bool now)
+{
+    size_t n = zlistx_size (self->delivered);
+    if (n == 0)
+        return;
+    if (!now && ll_mono_us () - self->delivered_since_us < 1000000)
+        return;
+    const char **ids = malloc (n * sizeof *ids);
+    if (!ids)
+        return;
+    size_t i = 0;
+    for (char *id = zlistx_first (self->delivered); id; id = zlistx_next (self->delivered))
+        ids [i++] = id;
+    notifier_inbox_delivered (self->inbox, ids, n, ll_clock_now_us ());
+    free (ids);
+    zlistx_purge (self->delivered);
+}
+
+static void
+s_note_delivered (notifier_clients_t *self, const char *id)
+{
+    if (zlistx_size (self->delivered) == 0)
+        self->delivered_since_us = ll_mono_us ();
+    zlistx_add_end (self->delivered, (void *) id);
 }
 
 bool
@@ -193,6 +226,8 @@ notifier_clients_destroy (notifier_clients_t **self_p)
             zloop_reader_end (self->loop, self->router);
         zloop_timer_end (self->loop, self->timer);
     }
+    if (self->delivered && self->inbox)
+        s_flush_delivered (self, true);
     zhashx_destroy (&self->persons);
     zhashx_destroy (&self->clients);
     zlistx_destroy (&self->delivered);
@@ -327,27 +362,9 @@ s_offer (notifier_clients_t *self, client_t *client, const notifier_item_t *item
         return -1;
     if (rc == 0) {
         ll_metric_add (self->m_deliveries, 1);
-        zlistx_add_end (self->delivered, (void *) item->id);
+        s_note_delivered (self, item->id);
     }
     return 0;
-}
-
-//  Records what was sent since the last call (unread -> delivered).
-static void
-s_flush_delivered (notifier_clients_t *self)
-{
-    size_t n = zlistx_size (self->delivered);
-    if (n == 0)
-        return;
-    const char **ids = malloc (n * sizeof *ids);
-    if (!ids)
-        return;
-    size_t i = 0;
-    for (char *id = zlistx_first (self->delivered); id; id = zlistx_next (self->delivered))
-        ids [i++] = id;
-    notifier_inbox_delivered (self->inbox, ids, n, ll_clock_now_us ());
-    free (ids);
-    zlistx_purge (self->delivered);
 }
 
 //  Stores the acks received. Kept for the next try if the store is down: a
@@ -630,7 +647,6 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
         zmsg_destroy (&msg);
     }
     s_flush_acks (self);
-    s_flush_delivered (self);
     return 0;
 }
 
@@ -660,7 +676,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             if (rc == 0) {
                 fl->sent_us = now;
                 ll_metric_add (self->m_redeliveries, 1);
-                zlistx_add_end (self->delivered, (void *) zhashx_cursor (c->inflight));
+                s_note_delivered (self, zhashx_cursor (c->inflight));
             }
         }
         if (!lost && c->behind && (int) zhashx_size (c->inflight) <= self->config.window / 2)
@@ -674,7 +690,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     }
     zlistx_destroy (&gone);
     s_flush_acks (self);
-    s_flush_delivered (self);
+    s_flush_delivered (self, false);
     return 0;
 }
 
@@ -710,5 +726,4 @@ notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items)
             s_drop (self, c, "the connection is gone");
         zlistx_destroy (&gone);
     }
-    s_flush_delivered (self);
 }

@@ -99,10 +99,14 @@ s_array_text (FILE *out, bool first, const char *value)
     if (!first)
         fputc (',', out);
     fputc ('"', out);
-    for (const char *c = value; *c; c++) {
-        if (*c == '"' || *c == '\\')
+    while (*value) {
+        size_t run = strcspn (value, "\"\\");
+        fwrite (value, 1, run, out);
+        value += run;
+        if (*value) {
             fputc ('\\', out);
-        fputc (*c, out);
+            fputc (*value++, out);
+        }
     }
     fputc ('"', out);
 }
@@ -376,7 +380,9 @@ s_prepare (notifier_inbox_t *self, PGconn *conn)
           " delivered_us = coalesce (delivered_us, $2::bigint)"
           " WHERE id = ANY ($1::uuid[]) AND state <> 'acknowledged'" },
         { "inbox_ack",
-          "UPDATE notifier.notification n SET state = 'acknowledged', acked_us = $3::bigint"
+          "UPDATE notifier.notification n SET state = 'acknowledged', acked_us = $3::bigint,"
+          " delivered_us = coalesce (n.delivered_us, $3::bigint),"
+          " deliveries = greatest (n.deliveries, 1)"
           " FROM unnest ($1::uuid[], $2::text[]) AS a (id, person)"
           " WHERE n.id = a.id AND n.recipient_id = a.person AND n.state <> 'acknowledged'" },
         { "inbox_list",

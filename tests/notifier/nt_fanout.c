@@ -340,7 +340,11 @@ s_run_clients (fan_t *self, long expected, double timeout_s, double rate, long c
                 submitted, s_replies_ok, s_replies_other, s_pct (self->ack_ms, self->ack_n, 0.5),
                 s_pct (self->ack_ms, self->ack_n, 0.99));
     }
-    return self->received >= expected ? 0 : 1;
+    int rc = self->received >= expected ? 0 : 1;
+    for (int i = 0; i < self->n; i++)
+        zsock_destroy (&self->socks [i]);
+    zsock_destroy (&self->intake);
+    return rc;
 }
 
 //  ---- baseline: a bare ROUTER
