@@ -209,9 +209,12 @@ main (int argc, char **argv)
     zloop_timer (self.loop, 500, 0, s_on_watch, &self);
     ll_info ("sla.start", "leadline-sla-watcher %s running; asking for the leader lock",
              LEADLINE_VERSION);
+    //  Ready as a process (its ops endpoint answers), leader or standby;
+    //  /readyz says which.
+    ll_service_ready (&s_info);
     zloop_start (self.loop);
+    ll_service_stopping (&s_info);
     rc = self.exit_code;
-    ll_info ("sla.stop", "stopping");
 done:
     ll_subscriber_destroy (&self.subscriber);
     ll_relay_destroy (&self.relay);
