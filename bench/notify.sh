@@ -25,11 +25,13 @@ val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 ratio_rt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # ---- baseline: bare ROUTER -> 1,000 DEALERs, same frame size
-raw_endpoint="tcp://127.0.0.1:$((nt_port + 6))"
 run_raw() {   # MESSAGES RATE OUT
-  "$fan" raw-server "$raw_endpoint" "$clients" "$1" 330 "$2" 2>>"$W/raw.log" &
+  rm -f "$W/raw.endpoint"
+  "$fan" raw-server "tcp://127.0.0.1:*" "$clients" "$1" 330 "$2" >"$W/raw.endpoint" 2>>"$W/raw.log" &
   local server=$!
-  LEADLINE_NOTIFIER_CONNECT=$raw_endpoint "$fan" clients "$clients" RAW "$1" 120 >"$3" 2>>"$W/raw.log" || true
+  wait_for 10 "the bare ROUTER" grep -q '^endpoint' "$W/raw.endpoint"
+  LEADLINE_NOTIFIER_CONNECT=$(awk '{ print $2 }' "$W/raw.endpoint") \
+    "$fan" clients "$clients" RAW "$1" 120 >"$3" 2>>"$W/raw.log" || true
   wait "$server" 2>/dev/null || true
 }
 run_raw "$events" 0 "$W/raw_fan.out"
@@ -54,6 +56,19 @@ fan_rate=$(awk '{ a[$1] = $2 } END { printf "%.0f", (a["seconds"] > 0 ? a["recei
 figure notify_fanout_${clients}_clients "$fan_rate" notifications/s
 figure notify_fanout_received "$received" notifications
 ratio notify_fanout_vs_zmq_router "$fan_rate" "$raw_rate"
+
+# ---- the notifier alone at the paced rate: event committed by the test
+# producer -> shown at the client (no intake in the path)
+"$fan" clients "$clients" F "$leads" 300 >"$W/paced.out" 2>>"$W/fan.err" &
+fan_pid=$!
+wait_for 60 "$clients clients connected" metric_ge leadline_notifier_clients "$clients"
+"$NT_TBIN/nt_producer" load "$leads" "$rate" F "$clients" >/dev/null 2>>"$W/emit.log" &
+load_pid=$!
+NT_PIDS="$NT_PIDS $load_pid"
+wait "$load_pid" || true
+wait "$fan_pid" || echo "# paced run: not every notification arrived (see $W)" >&2
+figure notify_event_to_client_p50_at_${rate}_per_s "$(val latency_p50_ms "$W/paced.out")" ms
+figure notify_event_to_client_p99_at_${rate}_per_s "$(val latency_p99_ms "$W/paced.out")" ms
 kill_notifier
 
 # ---- baseline latency: bare ROUTER at the same rate

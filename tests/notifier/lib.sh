@@ -9,7 +9,16 @@ NT_BUILD=${NT_BUILD:?NT_BUILD must name the build folder}
 NT_BIN=$NT_BUILD/bin
 NT_TBIN=$NT_BUILD/tests/bin
 W=$(mktemp -d "${TMPDIR:-/tmp}/llnt.XXXXXX")
+# Ten ports in a row that nothing listens on (other tests pick random ports
+# too): nt_port .. nt_port+9.
+nt_port_free() {
+  local used
+  used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+  for p in $(seq "$1" $(($1 + 9))); do grep -qx "$p" <<<"$used" && return 1; done
+  return 0
+}
 nt_port=$(( 20000 + RANDOM % 20000 ))
+for _ in $(seq 20); do nt_port_free "$nt_port" && break; nt_port=$(( 20000 + RANDOM % 20000 )); done
 export NT_PUB="tcp://127.0.0.1:$nt_port" NT_REPLAY="tcp://127.0.0.1:$((nt_port + 1))"
 export LEADLINE_NOTIFIER_ENDPOINT="tcp://127.0.0.1:$((nt_port + 2))"
 export LEADLINE_NOTIFIER_CONNECT="$LEADLINE_NOTIFIER_ENDPOINT"

@@ -8,6 +8,7 @@
             clients N / received R / seconds S (first to last) /
             latency_p50_ms, latency_p99_ms (created_us -> shown)
       nt_fanout raw-server ENDPOINT N MESSAGES SIZE RATE
+          (prints "endpoint E" once bound; ENDPOINT may be tcp://127.0.0.1:*)
           the baseline: a bare ROUTER that waits for N clients' hellos, then
           sends MESSAGES Notification frames of about SIZE bytes round robin
           (created_us = when sent), RATE a second (0 = as fast as it can),
@@ -354,10 +355,15 @@ s_raw_server (const char *endpoint, int n, long messages, int size, double rate)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     ll_socket_caps (router, 100000);
-    if (zsock_bind (router, "%s", endpoint) < 0) {
+    int port = zsock_bind (router, "%s", endpoint);
+    if (port < 0) {
         fprintf (stderr, "nt_fanout: cannot bind %s\n", endpoint);
+        zsock_destroy (&router);
         return 1;
     }
+    //  With "tcp://host:*" the system picks the port: say which.
+    printf ("endpoint %s\n", zsock_endpoint (router));
+    fflush (stdout);
     zhashx_t *clients = zhashx_new ();
     zlistx_t *order = zlistx_new ();
     zlistx_set_destructor (order, (czmq_destructor *) zframe_destroy);
