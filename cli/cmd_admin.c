@@ -4,6 +4,7 @@
     presidents, NBAs, managers and fallback owners (docs/org-csv.md). Each
     file loads all or nothing, in its own transaction. */
 #include "admin_csv.h"
+#include "admin_keys.h"
 #include "admin_org.h"
 #include "cli.h"
 #include "ll_config.h"
@@ -17,7 +18,8 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: leadline admin import [--dry-run] FILE.csv...\n\n"
+        "Usage: leadline admin import [--dry-run] FILE.csv...\n"
+        "       leadline admin keys generate|list|revoke ...  (leadline admin keys --help)\n\n"
         "Loads the organisation (districts, offices, stations, employees, reps,\n"
         "coordinators, branch presidents, NBAs, managers, fallback owners) from CSV.\n"
         "Every row starts with its kind; docs/org-csv.md lists the columns of each.\n"
@@ -92,6 +94,8 @@ cmd_admin (int argc, char **argv)
     }
     if (strcmp (argv [1], "import") == 0)
         return s_import (argc - 1, argv + 1);
+    if (strcmp (argv [1], "keys") == 0)
+        return admin_keys (argc - 1, argv + 1);
     fprintf (stderr, "leadline admin: unknown command '%s'\n\n", argv [1]);
     s_usage (stderr);
     return 2;
