@@ -10,15 +10,16 @@ NT_BIN=$NT_BUILD/bin
 NT_TBIN=$NT_BUILD/tests/bin
 W=$(mktemp -d "${TMPDIR:-/tmp}/llnt.XXXXXX")
 # Ten ports in a row that nothing listens on (other tests pick random ports
-# too): nt_port .. nt_port+9.
+# too), below the ephemeral range (32768 up) that outgoing connections take
+# their local ports from: 1,000 clients take 1,000 of them.
 nt_port_free() {
   local used
   used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
   for p in $(seq "$1" $(($1 + 9))); do grep -qx "$p" <<<"$used" && return 1; done
   return 0
 }
-nt_port=$(( 20000 + RANDOM % 20000 ))
-for _ in $(seq 20); do nt_port_free "$nt_port" && break; nt_port=$(( 20000 + RANDOM % 20000 )); done
+nt_port=$(( 20000 + RANDOM % 12000 ))
+for _ in $(seq 20); do nt_port_free "$nt_port" && break; nt_port=$(( 20000 + RANDOM % 12000 )); done
 export NT_PUB="tcp://127.0.0.1:$nt_port" NT_REPLAY="tcp://127.0.0.1:$((nt_port + 1))"
 export LEADLINE_NOTIFIER_ENDPOINT="tcp://127.0.0.1:$((nt_port + 2))"
 export LEADLINE_NOTIFIER_CONNECT="$LEADLINE_NOTIFIER_ENDPOINT"
