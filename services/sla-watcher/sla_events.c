@@ -41,7 +41,8 @@ struct sla_events {
     ev_t *items;
     size_t count;
     size_t cap;
-    ll_envelope_t **envs;
+    ll_envelope_t **envs;          // sealed, in time order
+    ev_t **order;                  // the items in time order
 };
 
 static const char *s_namespace = "6c1d2f7e-5b0a-4e52-9a3c-1f2e3d4c5b6a";
@@ -71,6 +72,7 @@ sla_events_destroy (sla_events_t **self_p)
     sla_events_t *self = *self_p;
     free (self->items);
     free (self->envs);
+    free (self->order);
     free (self);
     *self_p = NULL;
 }
@@ -229,7 +231,7 @@ sla_events_resolved (sla_events_t *self, const sla_clock_t *clock, int level, in
 static int
 s_compare (const void *a, const void *b)
 {
-    const ev_t *x = a, *y = b;
+    const ev_t *x = *(ev_t *const *) a, *y = *(ev_t *const *) b;
     if (x->at_us != y->at_us)
         return x->at_us < y->at_us ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
@@ -240,13 +242,19 @@ sla_events_seal (sla_events_t *self, int64_t now_us)
 {
     if (self->count == 0)
         return NULL;
-    qsort (self->items, self->count, sizeof (ev_t), s_compare);
     ll_envelope_t **envs = realloc (self->envs, self->count * sizeof *envs);
     if (!envs)
         return NULL;
     self->envs = envs;
+    ev_t **order = realloc (self->order, self->count * sizeof *order);
+    if (!order)
+        return NULL;
+    self->order = order;
+    for (size_t i = 0; i < self->count; i++)
+        order [i] = &self->items [i];
+    qsort (order, self->count, sizeof *order, s_compare);
     for (size_t i = 0; i < self->count; i++) {
-        ev_t *ev = &self->items [i];
+        ev_t *ev = order [i];
         ll_envelope_t *env = &ev->env;
         leadline__v1__envelope__init (env);
         env->version = LL_PROTOCOL_VERSION;
@@ -311,7 +319,7 @@ sla_events_arrays (sla_events_t *self, char *arrays [3])
     for (int k = 0; k < 3 && rc == 0; k++)
         fputc ('{', out [k]);
     for (size_t i = 0; i < self->count && rc == 0; i++) {
-        const ll_envelope_t *env = &self->items [i].env;
+        const ll_envelope_t *env = self->envs [i];
         size_t size;
         uint8_t *packed = ll_envelope_pack (env, &size);
         if (!packed) {
@@ -319,14 +327,30 @@ sla_events_arrays (sla_events_t *self, char *arrays [3])
             break;
         }
         const char *sep = i ? "," : "";
-        fprintf (out [0], "%s%s", sep, env->message_id);
-        fprintf (out [1], "%s%s", sep, ll_envelope_type_name (env));
-        fprintf (out [2], "%s\"\\\\x", sep);
-        for (size_t b = 0; b < size; b++) {
-            fputc (hex [packed [b] >> 4], out [2]);
-            fputc (hex [packed [b] & 15], out [2]);
+        fputs (sep, out [0]);
+        fputs (env->message_id, out [0]);
+        fputs (sep, out [1]);
+        fputs (ll_envelope_type_name (env), out [1]);
+        //  Hex digits into one buffer, written at once: a character at a
+        //  time through the stream costs more than everything else here.
+        char *text = malloc (size * 2 + 8);
+        if (!text) {
+            free (packed);
+            rc = -1;
+            break;
         }
-        fputc ('"', out [2]);
+        size_t len = 0;
+        if (i)
+            text [len++] = ',';
+        memcpy (text + len, "\"\\\\x", 4);
+        len += 4;
+        for (size_t b = 0; b < size; b++) {
+            text [len++] = hex [packed [b] >> 4];
+            text [len++] = hex [packed [b] & 15];
+        }
+        text [len++] = '"';
+        fwrite (text, 1, len, out [2]);
+        free (text);
         free (packed);
     }
     for (int k = 0; k < 3; k++) {

@@ -197,13 +197,16 @@ sla_store_due_rows (PGresult *res, int limit, sla_clock_t *clocks, int64_t *next
 void
 sla_store_array_text (FILE *out, const char *s)
 {
-    fputc ('"', out);
-    for (; *s; s++) {
+    char buf [2 * SLA_ID_MAX + 4];
+    size_t len = 0;
+    buf [len++] = '"';
+    for (; *s && len < sizeof buf - 3; s++) {
         if (*s == '"' || *s == '\\')
-            fputc ('\\', out);
-        fputc (*s, out);
+            buf [len++] = '\\';
+        buf [len++] = *s;
     }
-    fputc ('"', out);
+    buf [len++] = '"';
+    fwrite (buf, 1, len, out);
 }
 
 int
