@@ -7,6 +7,7 @@
     retried after its retry_after_ms, until --timeout-ms: a retry with the
     same key never records the update twice. */
 #include "rep.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_envelope.h"
@@ -176,6 +177,13 @@ rep_update (int argc, char **argv)
     zsys_init ();
     zsys_set_linger (0);
     zsock_t *sock = zsock_new (ZMQ_DEALER);
+    char auth_err [512];
+    if (sock && ll_auth_client (sock, auth_err, sizeof auth_err)) {
+        fprintf (stderr, "leadline rep: %s\n", auth_err);
+        zsock_destroy (&sock);
+        free (bytes);
+        return 1;
+    }
     if (!sock || zsock_connect (sock, "%s", endpoint) < 0) {
         fprintf (stderr, "leadline rep: cannot use endpoint %s\n", endpoint);
         zsock_destroy (&sock);

@@ -2,6 +2,7 @@
     what is due, retire what ran out of time, wait on the socket until the
     nearest deadline, match every reply that came. */
 #include "terminal_link.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_log.h"
 #include <stdio.h>
@@ -78,6 +79,11 @@ terminal_link_new (const char *endpoint, int timeout_ms, int window, char *err, 
     zsock_set_linger (self->dealer, 0);         // unsent requests wait in the spool
     zsock_set_reconnect_ivl (self->dealer, 100);
     zsock_set_reconnect_ivl_max (self->dealer, 1000);
+    //  CURVE keys from LEADLINE_AUTH_*, when intake requires them.
+    if (ll_auth_client (self->dealer, err, errlen)) {
+        terminal_link_destroy (&self);
+        return NULL;
+    }
     if (zsock_connect (self->dealer, "%s", endpoint)) {
         snprintf (err, errlen, "cannot use intake endpoint '%s': %s; write it as "
                   "tcp://HOST:PORT, e.g. tcp://127.0.0.1:7100", endpoint,

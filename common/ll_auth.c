@@ -141,6 +141,15 @@ ll_auth_new_with (const char *conninfo, const char *secret_file)
                   "`migrate` and check LEADLINE_DB");
         goto fail;
     }
+    //  Bound now, before any CURVE socket binds: libzmq admits every key
+    //  while no ZAP handler is there. One handler per process.
+    assert (!s_zap_bound);
+    self->zap = zsock_new (ZMQ_REP);
+    if (!self->zap || zsock_bind (self->zap, ZAP_ENDPOINT) < 0) {
+        ll_error ("auth.zap", "cannot bind the ZAP handler: %s", zmq_strerror (zmq_errno ()));
+        goto fail;
+    }
+    s_zap_bound = true;
     ll_info ("auth.on", "CURVE on, server key %s, %zu keys registered",
              zcert_public_txt (self->cert), zhashx_size (self->keys));
     return self;
@@ -161,10 +170,9 @@ ll_auth_destroy (ll_auth_t **self_p)
     if (!self_p || !*self_p)
         return;
     ll_auth_t *self = *self_p;
-    if (self->zap) {
-        zsock_destroy (&self->zap);
+    if (self->zap && s_zap_bound)
         s_zap_bound = false;
-    }
+    zsock_destroy (&self->zap);
     zcert_destroy (&self->cert);
     zhashx_destroy (&self->keys);
     if (self->conn)
@@ -255,14 +263,6 @@ ll_auth_attach (ll_auth_t *self, zloop_t *loop)
 {
     if (!ll_auth_enabled (self))
         return 0;
-    assert (!s_zap_bound);          // one handler per process
-    self->zap = zsock_new (ZMQ_REP);
-    if (!self->zap || zsock_bind (self->zap, ZAP_ENDPOINT) < 0) {
-        ll_error ("auth.zap", "cannot bind the ZAP handler: %s", zmq_strerror (zmq_errno ()));
-        zsock_destroy (&self->zap);
-        return -1;
-    }
-    s_zap_bound = true;
     if (zloop_reader (loop, self->zap, s_on_zap, self))
         return -1;
     zloop_reader_set_tolerant (loop, self->zap);

@@ -26,7 +26,8 @@ typedef struct {
     char subject [64];        // station id, person id, service name
 } ll_principal_t;
 
-//  Reads LEADLINE_AUTH_SECRET_KEY_FILE. NULL (after logging why) when the
+//  Reads LEADLINE_AUTH_SECRET_KEY_FILE; with CURVE on, also binds the
+//  process's ZAP handler (create it before any ROUTER binds). NULL (after logging why) when the
 //  file is unsafe or unreadable, or the registry cannot be read.
 ll_auth_t *ll_auth_new (const char *conninfo);
 //  The same with an explicit secret file; NULL file = CURVE off.

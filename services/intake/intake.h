@@ -13,12 +13,14 @@
 #include <stdint.h>
 #include "intake_store.h"
 #include "intake_validate.h"
+#include "ll_auth.h"
 #include "ll_envelope.h"
 
 typedef struct {
     intake_store_t *store;
     int max_age_days;          // cards older than this are refused
     uint32_t retry_ms;         // retry_after_ms when the store is down
+    ll_auth_t *auth;           // CURVE keys and principals (ll_auth.h); may be off
 } intake_ctx_t;
 
 typedef enum { INTAKE_SUBMIT, INTAKE_UPDATE } intake_kind_t;

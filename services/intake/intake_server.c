@@ -263,6 +263,52 @@ s_hash (const ll_envelope_t *req, char out [41])
     free (buf);
 }
 
+//  With CURVE on, the sender is the key's subject, not what the envelope
+//  claims: the station and rep checks downstream then hold for the key.
+//  Lead cards come from terminal keys, updates from person keys. Returns 0,
+//  or -1 after an Error reply (status FORBIDDEN) naming the rule.
+static int
+s_authorize (intake_server_t *self, zframe_t *frame, ll_envelope_t *req,
+             zframe_t *identity, zframe_t *delimiter)
+{
+    if (!ll_auth_enabled (self->ctx->auth))
+        return 0;
+    ll_principal_t who;
+    char message [600];
+    const char *need = req->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD
+                     ? "terminal" : "person";
+    if (ll_auth_principal (self->ctx->auth, frame, &who, message, sizeof message) == 0) {
+        if (strcmp (who.kind, need) == 0) {
+            if (req->sender != protobuf_c_empty_string)
+                free (req->sender);
+            req->sender = strdup (who.subject);
+            assert (req->sender);
+            return 0;
+        }
+        snprintf (message, sizeof message, "a %s key (%.60s) may not send %s: lead cards "
+                  "come from terminal keys, rep and manager updates from person keys",
+                  who.kind, who.subject, ll_envelope_type_name (req));
+    }
+    char id [37];
+    ll_envelope_t env;
+    ll_envelope_init (&env, id);
+    if (req->message_id && *req->message_id)
+        env.message_id = req->message_id;
+    env.idempotency_key = req->idempotency_key;
+    Leadline__V1__Error error = LEADLINE__V1__ERROR__INIT;
+    error.status = LEADLINE__V1__STATUS__STATUS_FORBIDDEN;
+    error.code = "forbidden";
+    error.message = message;
+    error.hint = "use the key issued for this station or person (`leadline admin keys`)";
+    env.body_case = LEADLINE__V1__ENVELOPE__BODY_ERROR;
+    env.error = &error;
+    s_send (self, identity, delimiter, &env);
+    ll_metric_inc ("leadline_intake_auth_refused_total", NULL,
+                   "Commands refused for the key they came with");
+    s_count_request (ll_envelope_type_name (req), LEADLINE__V1__STATUS__STATUS_FORBIDDEN);
+    return -1;
+}
+
 //  Reads one message; returns an item for the batch, or NULL when the
 //  message was answered (or dropped) here.
 static intake_item_t *
@@ -315,6 +361,10 @@ s_read_item (intake_server_t *self)
             ll_envelope_free (&req);
             goto done;
         }
+    }
+    if (s_authorize (self, frame, req, identity, delimiter)) {
+        ll_envelope_free (&req);
+        goto done;
     }
     item = calloc (1, sizeof *item);
     assert (item);
@@ -435,6 +485,7 @@ intake_server_new (intake_ctx_t *ctx, ll_http_t *http, const char *endpoint, int
         goto fail;
     ll_socket_caps (self->router, SOCKET_HWM);
     zsock_set_linger (self->router, 0);
+    ll_auth_server (ctx->auth, self->router);      // CURVE, when keys are configured
     if (zsock_bind (self->router, "%s", endpoint) < 0) {
         ll_error ("intake.bind", "cannot bind %s: %s; set LEADLINE_INTAKE_ENDPOINT to a "
                   "free address", endpoint, zmq_strerror (zmq_errno ()));

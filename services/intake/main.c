@@ -3,6 +3,7 @@
     the event relay and the store connection (see docs/intake.md). */
 #include "intake.h"
 #include "intake_server.h"
+#include "ll_auth.h"
 #include "ll_config.h"
 #include "ll_db.h"
 #include "ll_http.h"
@@ -31,7 +32,9 @@ static const ll_service_info_t s_info = {
         "  LEADLINE_INTAKE_HTTP      /healthz /readyz /metrics (default 127.0.0.1:9100; 0 = off)\n"
         "  LEADLINE_INTAKE_BATCH     most commands per transaction (default 256)\n"
         "  LEADLINE_INTAKE_MAX_CARD_AGE_DAYS  older cards are refused (default 30)\n"
-        "  LEADLINE_INTAKE_RETRY_MS  retry_after_ms when the store is down (default 1000)\n",
+        "  LEADLINE_INTAKE_RETRY_MS  retry_after_ms when the store is down (default 1000)\n"
+        "  LEADLINE_AUTH_SECRET_KEY_FILE  intake's CURVE secret key file (mode 0600); unset\n"
+        "                        = CURVE off, any client can connect (docs/security.md)\n",
 };
 
 static int
@@ -44,7 +47,8 @@ s_migrate (const char *conninfo)
     if (ll_db_migrate (conn, "org", "service", ll_org_migrations, ll_org_migration_count) < 0
     ||  ll_db_migrate (conn, "intake", "service", ll_intake_migrations,
                        ll_intake_migration_count) < 0
-    ||  ll_outbox_migrate (conn, "intake"))
+    ||  ll_outbox_migrate (conn, "intake")
+    ||  ll_auth_migrate (conn))
         rc = 1;
     PQfinish (conn);
     return rc;
@@ -114,6 +118,13 @@ main (int argc, char **argv)
     intake_store_connect (ctx.store);
     zsys_init ();
     zsys_set_linger (0);
+    //  Before the ROUTER binds: it binds the ZAP handler.
+    ctx.auth = ll_auth_new (conninfo);
+    if (!ctx.auth) {
+        intake_store_destroy (&ctx.store);
+        ll_http_destroy (&http);
+        return 1;
+    }
     zloop_t *loop = zloop_new ();
     intake_server_t *server = intake_server_new (&ctx, http,
         ll_config_str ("LEADLINE_INTAKE_ENDPOINT", "tcp://*:7100"),
@@ -129,7 +140,8 @@ main (int argc, char **argv)
         goto done;
     ll_relay_declare_stream (relay, "intake");
     intake_server_set_ready_fn (server, s_relay_ready, relay);
-    if (ll_relay_attach (relay, loop) || intake_server_attach (server, loop))
+    if (ll_relay_attach (relay, loop) || intake_server_attach (server, loop)
+    ||  ll_auth_attach (ctx.auth, loop))
         goto done;
     ll_service_ready (&s_info);
     zloop_start (loop);
@@ -139,6 +151,7 @@ done:
     ll_relay_destroy (&relay);     // before the loop it is attached to
     intake_server_destroy (&server);
     zloop_destroy (&loop);
+    ll_auth_destroy (&ctx.auth);
     intake_store_destroy (&ctx.store);
     ll_http_destroy (&http);
     return rc;

@@ -1,0 +1,204 @@
+/*  test_intake_auth — the real leadline-intake with CURVE on (keys made by
+    `leadline admin keys`): a client with no key or an unknown key gets
+    nothing; a terminal key submits for its own station only, whatever the
+    envelope claims; a person key updates only as its own rep; a terminal
+    key cannot send updates; a revoked key is cut off on its live
+    connection within seconds. Run under tests/lib/with-pg. */
+#include "intake_client.h"
+#include "ll_auth.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tc_env_t s_env;
+static char s_server_pub [41];
+
+//  `leadline admin keys generate`; the public key goes to pub.
+static void
+s_keys (const char *name, const char *kind, const char *subject, char pub [41])
+{
+    char cmd [1200];
+    snprintf (cmd, sizeof cmd, "'%s' admin keys generate --kind %s --subject %s --out '%s/%s' "
+              "2>/dev/null | head -n 1 | cut -d' ' -f1", s_env.leadline_bin, kind, subject,
+              s_env.dir, name);
+    FILE *p = popen (cmd, "r");
+    pub [0] = 0;
+    if (p) {
+        if (fgets (pub, 41, p)) {}
+        pclose (p);
+    }
+    if (strlen (pub) != 40) {
+        fprintf (stderr, "cannot generate key %s\n", name);
+        exit (1);
+    }
+}
+
+//  A client connected with key `name` (NULL: no CURVE).
+static tc_client_t *
+s_client (const char *name)
+{
+    tc_client_t *self = calloc (1, sizeof *self);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    ll_socket_caps (self->dealer, 1000);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_reconnect_ivl (self->dealer, 50);
+    if (name) {
+        char file [400], err [512];
+        snprintf (file, sizeof file, "%s/%s_secret", s_env.dir, name);
+        setenv ("LEADLINE_AUTH_SERVER_KEY", s_server_pub, 1);
+        setenv ("LEADLINE_AUTH_CLIENT_KEY_FILE", file, 1);
+        if (ll_auth_client (self->dealer, err, sizeof err)) {
+            fprintf (stderr, "client key: %s\n", err);
+            exit (1);
+        }
+        unsetenv ("LEADLINE_AUTH_SERVER_KEY");
+        unsetenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
+    }
+    snprintf (self->endpoint, sizeof self->endpoint, "%.200s", s_env.endpoint);
+    zsock_connect (self->dealer, "%s", s_env.endpoint);
+    return self;
+}
+
+static const char *
+s_message (const ll_envelope_t *r)
+{
+    if (!r)
+        return "(no reply)";
+    if (r->body_case == LEADLINE__V1__ENVELOPE__BODY_ERROR)
+        return r->error->message;
+    if (r->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY)
+        return r->submit_reply->message;
+    if (r->body_case == LEADLINE__V1__ENVELOPE__BODY_UPDATE_REPLY)
+        return r->update_reply->message;
+    return "(other reply)";
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    zsys_set_linger (0);
+    tc_env_init (&s_env, "auth");
+    PGconn *db = tc_db ();
+    char path [400], pub [41], term_main [41], stranger [41], rep_m1 [41], rep_m2 [41];
+    s_keys ("server", "service", "intake", s_server_pub);
+    s_keys ("term_main", "terminal", "S-MAIN", term_main);
+    s_keys ("rep_m1", "person", "M1", rep_m1);
+    s_keys ("rep_m2", "person", "M2", rep_m2);
+    //  Made, then removed from the registry: an unknown key.
+    s_keys ("stranger", "terminal", "S-MAIN", stranger);
+    PQclear (PQexecParams (db, "DELETE FROM auth.keys WHERE public_key = $1", 1, NULL,
+             (const char *[]) { stranger }, NULL, NULL, 0));
+    (void) pub;
+    snprintf (path, sizeof path, "%s/server_secret", s_env.dir);
+    setenv ("LEADLINE_AUTH_SECRET_KEY_FILE", path, 1);
+    tc_env_start (&s_env);
+    long leads0 = tc_db_long (db, "SELECT count(*) FROM intake.leads", NULL);
+
+    //  No key, unknown key: the handshake fails; nothing is answered or stored.
+    tc_card_t card;
+    tc_card_init (&card, "E1", "S-MAIN", 1);
+    tc_client_t *c = s_client (NULL);
+    ll_envelope_t *r = tc_submit (c, &card, "k-nokey", 3000);
+    CHECK (!r, "a client without a key got: %s", s_message (r));
+    ll_envelope_free (&r);
+    tc_client_destroy (&c);
+    c = s_client ("stranger");
+    r = tc_submit (c, &card, "k-stranger", 3000);
+    CHECK (!r, "an unknown key got: %s", s_message (r));
+    ll_envelope_free (&r);
+    tc_client_destroy (&c);
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.leads", NULL) == leads0,
+           "a lead was stored without a known key");
+
+    //  The S-MAIN terminal: its own station goes through.
+    tc_client_t *term = s_client ("term_main");
+    r = tc_submit_retry (term, &card, "k-main-1", 30000);
+    CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own station: %s", s_message (r));
+    char lead_id [64] = "", rep_id [64] = "";
+    if (r && r->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY) {
+        snprintf (lead_id, sizeof lead_id, "%s", r->submit_reply->lead_id);
+        snprintf (rep_id, sizeof rep_id, "%s", r->submit_reply->rep_id);
+    }
+    ll_envelope_free (&r);
+
+    //  A card for another station, even when the envelope claims that station.
+    tc_card_t other;
+    tc_card_init (&other, "E1", "S-FAIR", 2);
+    ll_envelope_t env = LEADLINE__V1__ENVELOPE__INIT;
+    Leadline__V1__SubmitLead submit = LEADLINE__V1__SUBMIT_LEAD__INIT;
+    submit.card = &other.card;
+    env.idempotency_key = "k-main-fair";
+    env.sender = "S-FAIR";
+    env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD;
+    env.submit_lead = &submit;
+    r = tc_call (term, &env, TC_WAIT_MS, NULL, NULL);
+    CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
+        && strstr (s_message (r), "own station") && strstr (s_message (r), "S-MAIN"),
+        "cross-station submit: %s", s_message (r));
+    ll_envelope_free (&r);
+
+    //  A terminal key cannot send a rep's update.
+    r = tc_contact (term, "k-term-contact", lead_id, rep_id, 1);
+    CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
+        && strstr (s_message (r), "person keys"), "terminal update: %s", s_message (r));
+    ll_envelope_free (&r);
+
+    //  Person keys: only the assigned rep's own key updates the lead.
+    CHECK (*rep_id == 'M', "lead assigned to %s", rep_id);
+    const char *own = strcmp (rep_id, "M1") == 0 ? "rep_m1" : "rep_m2";
+    const char *foreign = strcmp (rep_id, "M1") == 0 ? "rep_m2" : "rep_m1";
+    tc_client_t *rep = s_client (foreign);
+    r = tc_contact (rep, "k-foreign-contact", lead_id, rep_id, 1);
+    CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
+        && strstr (s_message (r), "act only as itself"), "foreign rep: %s", s_message (r));
+    ll_envelope_free (&r);
+    tc_client_destroy (&rep);
+    if (!strcmp (rep_id, "M1") || !strcmp (rep_id, "M2")) {
+        rep = s_client (own);
+        r = tc_contact (rep, "k-own-contact", lead_id, rep_id, 1);
+        CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own rep: %s", s_message (r));
+        ll_envelope_free (&r);
+        tc_client_destroy (&rep);
+    }
+
+    //  Revoked: the live connection is refused within seconds.
+    CHECK (tc_sh ("'%s' admin keys revoke --subject S-MAIN >/dev/null 2>&1",
+                  s_env.leadline_bin) == 0, "revoke failed");
+    bool cut = false;
+    for (int i = 0; i < 50 && !cut; i++) {
+        tc_card_t next;
+        tc_card_init (&next, "E1", "S-MAIN", 100 + i);
+        char key [32];
+        snprintf (key, sizeof key, "k-after-%d", i);
+        long before = tc_db_long (db, "SELECT count(*) FROM intake.leads", NULL);
+        r = tc_submit (term, &next, key, 5000);
+        if (tc_status (r) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN) {
+            cut = true;
+            CHECK (strstr (s_message (r), "revoked"), "revoked: %s", s_message (r));
+            CHECK (tc_db_long (db, "SELECT count(*) FROM intake.leads", NULL) == before,
+                   "a refused card was stored");
+        }
+        ll_envelope_free (&r);
+        if (!cut)
+            zclock_sleep (200);
+    }
+    CHECK (cut, "a revoked terminal key still submits after 10 s");
+    tc_client_destroy (&term);
+    term = s_client ("term_main");
+    tc_card_init (&card, "E1", "S-MAIN", 500);
+    r = tc_submit (term, &card, "k-revoked-new", 3000);
+    CHECK (!r, "a revoked key connected anew and got: %s", s_message (r));
+    ll_envelope_free (&r);
+    tc_client_destroy (&term);
+
+    tc_env_stop (&s_env, false);
+    PQfinish (db);
+    tc_env_done (&s_env);
+    if (tc_failures) {
+        fprintf (stderr, "intake auth: %d failure(s)\n", tc_failures);
+        return 1;
+    }
+    printf ("intake auth: ok\n");
+    return 0;
+}
