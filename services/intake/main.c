@@ -33,8 +33,8 @@ static const ll_service_info_t s_info = {
         "  LEADLINE_INTAKE_BATCH     most commands per transaction (default 256)\n"
         "  LEADLINE_INTAKE_MAX_CARD_AGE_DAYS  older cards are refused (default 30)\n"
         "  LEADLINE_INTAKE_RETRY_MS  retry_after_ms when the store is down (default 1000)\n"
-        "  LEADLINE_AUTH_SECRET_KEY_FILE  intake's CURVE secret key file (mode 0600); unset\n"
-        "                        = CURVE off, any client can connect (docs/security.md)\n",
+        "  LEADLINE_AUTH_SECRET_KEY_FILE  intake's CURVE secret key file, mode 0600 (default\n"
+        "                        none: CURVE off, any client can connect; docs/security.md)\n",
 };
 
 static int
