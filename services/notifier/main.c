@@ -316,7 +316,11 @@ main (int argc, char **argv)
     zloop_timer (self.loop, 2000, 0, s_on_status, &self);
     s_on_status (self.loop, 0, &self);
     ll_info ("notifier.start", "leadline-notifier %s running", LEADLINE_VERSION);
+    //  Ready as a process (its ops endpoint answers); /readyz says whether
+    //  the store and the streams are there.
+    ll_service_ready (&s_info);
     zloop_start (self.loop);
+    ll_service_stopping (&s_info);
     ll_info ("notifier.stop", "stopping");
     rc = 0;
 done:
