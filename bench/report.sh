@@ -1,0 +1,156 @@
+# bench/run report — report latency from the roll-ups against the same
+# reports computed by plain SQL over the raw per-lead table, on one data set
+# built by bench/report_gen.sql, in one run:
+#   - station summary and district review over HTTP from leadline-reporting
+#     (what a person waits for: SQL, building, rendering), p50/p99;
+#   - the same reports' SQL from the roll-ups (pgbench, the service's own
+#     statements) and from lead_fact alone (pgbench, plain SQL: GROUP BY over
+#     the leads of the station or district, indexed by (station_id,
+#     card_day) and (district_id, card_day)), p50/p99.
+# Size: BENCH_REPORT_LEADS (1000000; 10000000 for the full-size run, which
+# takes most of an hour to build on 2 cores) leads over FY2027; org of
+# BENCH_REPORT_DISTRICTS (50) x 20 offices x 5 stations x 60 employees.
+# BENCH_REPORT_REQUESTS (2000) station requests, a quarter as many district
+# reviews; BENCH_REPORT_SECONDS (30) per pgbench run.
+source "$(dirname "$0")/lib.sh"
+bench_cluster
+bin="$bench_build/bin"
+tbin="$bench_build/tests/bin"
+work="$BENCH_PGDIR/report-bench"
+mkdir -p "$work"
+leads=${BENCH_REPORT_LEADS:-1000000}
+districts=${BENCH_REPORT_DISTRICTS:-50}
+opd=20; spo=5; eps=60
+stations=$((districts * opd * spo))
+requests=${BENCH_REPORT_REQUESTS:-2000}
+secs=${BENCH_REPORT_SECONDS:-30}
+
+"$bin/leadline-intake" migrate >/dev/null 2>&1        # creates schema org
+"$bin/leadline-reporting" migrate >/dev/null 2>&1
+t0=$(now)
+psql "$LEADLINE_DB" -qX -v leads="$leads" -v districts="$districts" -v opd=$opd -v spo=$spo \
+  -v eps=$eps -f "$(dirname "$0")/report_gen.sql" >"$work/gen.log" 2>&1 \
+  || { tail "$work/gen.log" >&2; exit 1; }
+figure report_data_leads "$leads" leads
+figure report_data_stations "$stations" stations
+figure report_data_build_seconds "$(elapsed "$t0" "$(now)")" s
+figure report_lead_fact_size "$(psql "$LEADLINE_DB" -qAtX -c \
+  "SELECT pg_total_relation_size('reporting.lead_fact') / 1048576")" MiB
+figure report_rollups_size "$(psql "$LEADLINE_DB" -qAtX -c \
+  "SELECT (sum(pg_total_relation_size(c.oid)) / 1048576)::bigint FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'reporting' AND c.relname LIKE 'rollup\_%' AND c.relkind = 'r'")" MiB
+
+# The service, as deployed, with its clock near the fiscal year's end so
+# every period asked for is over. Nothing publishes; no producer runs.
+port=$(( 21000 + RANDOM % 20000 ))
+echo $(( $(date -u -d 2027-09-20T18:00:00Z +%s) * 1000000 )) >"$work/clock"
+LEADLINE_CLOCK_FILE="$work/clock" LEADLINE_REPORTING_HTTP="127.0.0.1:$port" \
+LEADLINE_REPORTING_PUBLISH=no LEADLINE_REPORTING_PUB="ipc://$work/pub" \
+LEADLINE_REPORTING_REPLAY="ipc://$work/replay" \
+LEADLINE_REPORTING_INTAKE_PUB="ipc://$work/none1" LEADLINE_REPORTING_INTAKE_REPLAY="ipc://$work/none2" \
+LEADLINE_REPORTING_SLA_PUB="ipc://$work/none3" LEADLINE_REPORTING_SLA_REPLAY="ipc://$work/none4" \
+  "$bin/leadline-reporting" run 2>"$work/reporting.log" & BENCH_PIDS="$!"
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+# Request lists: random stations and periods P01..P25, districts and
+# quarters Q1..Q3, the same seed every run.
+awk -v n="$requests" -v s="$stations" -v port="$port" 'BEGIN { srand(7);
+  for (i = 0; i < n; i++)
+    printf "http://127.0.0.1:%d/reports/station?station=S%05d&period=FY2027P%02d&format=json\n",
+           port, 1 + int(rand() * s), 1 + int(rand() * 25) }' >"$work/station.urls"
+awk -v n="$((requests / 4))" -v d="$districts" -v port="$port" 'BEGIN { srand(8);
+  for (i = 0; i < n; i++)
+    printf "http://127.0.0.1:%d/reports/district?district=D%02d&quarter=FY2027Q%d&format=json\n",
+           port, 1 + int(rand() * d), 1 + int(rand() * 3) }' >"$work/district.urls"
+head -n 200 "$work/station.urls" >"$work/warm.urls"; head -n 20 "$work/district.urls" >>"$work/warm.urls"
+"$tbin/rp_bench" "$work/warm.urls" >/dev/null
+
+# percentile FILE: "p50 p99" of pgbench's per-transaction log (microseconds
+# in the third field) in milliseconds.
+percentiles() {
+  cat "$@" | awk '{ print $3 }' | sort -n | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "0 0"; exit }
+    printf "%.3f %.3f\n", v[int((NR - 1) * 0.50) + 1] / 1000, v[int((NR - 1) * 0.99) + 1] / 1000 }'
+}
+# pgbench_report NAME SCRIPT: runs SCRIPT for $secs seconds, one client,
+# prints "p50 p99" in ms.
+pgbench_report() {
+  rm -f "$work/$1"-log*
+  (cd "$work" && "$PGBENCH" -n -M prepared -c 1 -T "$secs" -l --log-prefix="$1-log" \
+     -D stations="$stations" -D districts="$districts" -f "$2" "$LEADLINE_DB" >"$work/$1.out" 2>&1) \
+     || { tail "$work/$1.out" >&2; exit 1; }
+  percentiles "$work/$1"-log*
+}
+
+# Station summary, period p of station s: the statements the service runs
+# (roll-ups) and the same answers from lead_fact alone (raw).
+cat >"$work/station_rollup.sql" <<'SQL'
+\set s random(1, :stations)
+\set p random(1, 25)
+SELECT s.id, s.name, o.id, o.name, d.id, d.name, d.time_zone FROM org.stations s JOIN org.offices o ON o.id = s.office_id JOIN org.districts d ON d.id = o.district_id WHERE s.id = 'S' || lpad(:s::text, 5, '0');
+SELECT program, sum(cards), sum(originals), sum(duplicates), sum(entry_on_time), sum(entry_late), sum(contacted), sum(contact_on_time), sum(contact_late), sum(won), sum(lost), sum(no_interest), sum(revenue_cents), sum(entry_breached), sum(contact_breached), sum(reassigned) FROM reporting.rollup_term_station WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND term = 'FY2027P' || lpad(:p::text, 2, '0') GROUP BY program;
+SELECT program, product, sum(cards), sum(originals), sum(won) FROM reporting.rollup_product_day WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND day BETWEEN date '2026-10-01' + (:p - 1) * 14 AND date '2026-10-01' + (:p - 1) * 14 + 13 GROUP BY program, product HAVING sum(cards) <> 0;
+SELECT (SELECT count(*) FROM org.employees WHERE station_id = 'S' || lpad(:s::text, 5, '0')), (SELECT count(DISTINCT employee_id) FROM reporting.rollup_term_employee WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND term = 'FY2027P' || lpad(:p::text, 2, '0') AND originals > 0);
+SELECT r.employee_id, coalesce(e.name, ''), sum(r.originals), sum(r.won), sum(r.revenue_cents) FROM reporting.rollup_term_employee r LEFT JOIN org.employees e ON e.id = r.employee_id WHERE r.station_id = 'S' || lpad(:s::text, 5, '0') AND r.term = 'FY2027P' || lpad(:p::text, 2, '0') GROUP BY r.employee_id, e.name HAVING sum(r.originals) > 0 ORDER BY 3 DESC, 4 DESC, 5 DESC, 1 LIMIT 10;
+SELECT f.lead_id, f.business_name, f.entered_at, f.rep_id, count(*) OVER () FROM reporting.lead_fact f WHERE f.station_id = 'S' || lpad(:s::text, 5, '0') AND f.contacted_at IS NULL AND f.outcome = 0 AND NOT f.duplicate AND f.entered_at IS NOT NULL AND (f.contact_breached OR f.entered_at + interval '48 hours' < timestamptz '2027-09-20 18:00+00') ORDER BY f.entered_at, f.lead_id LIMIT 50;
+SELECT term, sum(cards), sum(originals), sum(won) FROM reporting.rollup_term_station WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND term BETWEEN 'FY2027P01' AND 'FY2027P' || lpad(:p::text, 2, '0') GROUP BY term;
+SQL
+cat >"$work/station_raw.sql" <<'SQL'
+\set s random(1, :stations)
+\set p random(1, 25)
+SELECT s.id, s.name, o.id, o.name, d.id, d.name, d.time_zone FROM org.stations s JOIN org.offices o ON o.id = s.office_id JOIN org.districts d ON d.id = o.district_id WHERE s.id = 'S' || lpad(:s::text, 5, '0');
+SELECT program, count(*), count(*) FILTER (WHERE duplicate), count(*) FILTER (WHERE entry_on_time), count(*) FILTER (WHERE NOT entry_on_time), count(*) FILTER (WHERE NOT duplicate AND contacted_at IS NOT NULL), count(*) FILTER (WHERE contact_on_time), count(*) FILTER (WHERE NOT contact_on_time), count(*) FILTER (WHERE NOT duplicate AND outcome = 1), count(*) FILTER (WHERE NOT duplicate AND outcome = 2), count(*) FILTER (WHERE NOT duplicate AND outcome = 3), coalesce(sum(revenue_cents) FILTER (WHERE NOT duplicate AND outcome = 1), 0), count(*) FILTER (WHERE entry_breached), count(*) FILTER (WHERE contact_breached), count(*) FILTER (WHERE reassignments > 0) FROM reporting.lead_fact WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND card_day BETWEEN date '2026-10-01' + (:p - 1) * 14 AND date '2026-10-01' + (:p - 1) * 14 + 13 GROUP BY program;
+SELECT program, p, count(*), count(*) FILTER (WHERE NOT duplicate), count(*) FILTER (WHERE NOT duplicate AND outcome = 1) FROM reporting.lead_fact, unnest(products) p WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND card_day BETWEEN date '2026-10-01' + (:p - 1) * 14 AND date '2026-10-01' + (:p - 1) * 14 + 13 GROUP BY 1, 2;
+SELECT (SELECT count(*) FROM org.employees WHERE station_id = 'S' || lpad(:s::text, 5, '0')), (SELECT count(DISTINCT employee_id) FROM reporting.lead_fact WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND NOT duplicate AND card_day BETWEEN date '2026-10-01' + (:p - 1) * 14 AND date '2026-10-01' + (:p - 1) * 14 + 13);
+SELECT f.employee_id, coalesce(e.name, ''), count(*), count(*) FILTER (WHERE outcome = 1), coalesce(sum(revenue_cents) FILTER (WHERE outcome = 1), 0) FROM reporting.lead_fact f LEFT JOIN org.employees e ON e.id = f.employee_id WHERE f.station_id = 'S' || lpad(:s::text, 5, '0') AND NOT f.duplicate AND f.card_day BETWEEN date '2026-10-01' + (:p - 1) * 14 AND date '2026-10-01' + (:p - 1) * 14 + 13 GROUP BY f.employee_id, e.name ORDER BY 3 DESC, 4 DESC, 5 DESC, 1 LIMIT 10;
+SELECT f.lead_id, f.business_name, f.entered_at, f.rep_id, count(*) OVER () FROM reporting.lead_fact f WHERE f.station_id = 'S' || lpad(:s::text, 5, '0') AND f.contacted_at IS NULL AND f.outcome = 0 AND NOT f.duplicate AND f.entered_at IS NOT NULL AND (f.contact_breached OR f.entered_at + interval '48 hours' < timestamptz '2027-09-20 18:00+00') ORDER BY f.entered_at, f.lead_id LIMIT 50;
+SELECT reporting.term_period(card_day), count(*), count(*) FILTER (WHERE NOT duplicate), count(*) FILTER (WHERE NOT duplicate AND outcome = 1) FROM reporting.lead_fact WHERE station_id = 'S' || lpad(:s::text, 5, '0') AND card_day BETWEEN date '2026-10-01' AND date '2026-10-01' + (:p - 1) * 14 + 13 GROUP BY 1;
+SQL
+# District review, quarter q of district d.
+cat >"$work/district_rollup.sql" <<'SQL'
+\set d random(1, :districts)
+\set q random(1, 3)
+SELECT o.id, o.name, (SELECT c.name FROM org.coordinators c WHERE c.office_id = o.id AND c.role = 'union'), (SELECT c.name FROM org.coordinators c WHERE c.office_id = o.id AND c.role = 'management'), (SELECT count(*) FROM org.stations s WHERE s.office_id = o.id), (SELECT count(*) FROM org.employees e JOIN org.stations s ON s.id = e.station_id WHERE s.office_id = o.id) FROM org.offices o WHERE o.district_id = 'D' || lpad(:d::text, 2, '0') ORDER BY o.id;
+SELECT office_id, sum(cards), sum(originals), sum(duplicates), sum(entry_on_time), sum(entry_late), sum(contacted), sum(contact_on_time), sum(contact_late), sum(won), sum(lost), sum(no_interest), sum(revenue_cents), sum(entry_breached), sum(contact_breached), sum(reassigned) FROM reporting.rollup_term_station WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND term = 'FY2027Q' || :q GROUP BY office_id;
+SELECT office_id, count(DISTINCT employee_id) FROM reporting.rollup_term_employee WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND term = 'FY2027Q' || :q AND originals > 0 GROUP BY office_id;
+SELECT term, sum(cards), sum(originals), sum(won) FROM reporting.rollup_term_station WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND term BETWEEN 'FY2027P' || lpad(((:q - 1) * 13 / 2 + 1)::text, 2, '0') AND 'FY2027P' || lpad(((:q) * 13 / 2 + 1)::text, 2, '0') GROUP BY term;
+SQL
+cat >"$work/district_raw.sql" <<'SQL'
+\set d random(1, :districts)
+\set q random(1, 3)
+SELECT o.id, o.name, (SELECT c.name FROM org.coordinators c WHERE c.office_id = o.id AND c.role = 'union'), (SELECT c.name FROM org.coordinators c WHERE c.office_id = o.id AND c.role = 'management'), (SELECT count(*) FROM org.stations s WHERE s.office_id = o.id), (SELECT count(*) FROM org.employees e JOIN org.stations s ON s.id = e.station_id WHERE s.office_id = o.id) FROM org.offices o WHERE o.district_id = 'D' || lpad(:d::text, 2, '0') ORDER BY o.id;
+SELECT office_id, count(*), count(*) FILTER (WHERE duplicate), count(*) FILTER (WHERE entry_on_time), count(*) FILTER (WHERE NOT entry_on_time), count(*) FILTER (WHERE NOT duplicate AND contacted_at IS NOT NULL), count(*) FILTER (WHERE contact_on_time), count(*) FILTER (WHERE NOT contact_on_time), count(*) FILTER (WHERE NOT duplicate AND outcome = 1), count(*) FILTER (WHERE NOT duplicate AND outcome = 2), count(*) FILTER (WHERE NOT duplicate AND outcome = 3), coalesce(sum(revenue_cents) FILTER (WHERE NOT duplicate AND outcome = 1), 0), count(*) FILTER (WHERE entry_breached), count(*) FILTER (WHERE contact_breached), count(*) FILTER (WHERE reassignments > 0) FROM reporting.lead_fact WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND card_day BETWEEN (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1)) AND (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1) + interval '3 months' - interval '1 day')::date GROUP BY office_id;
+SELECT office_id, count(DISTINCT employee_id) FROM reporting.lead_fact WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND NOT duplicate AND card_day BETWEEN (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1)) AND (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1) + interval '3 months' - interval '1 day')::date GROUP BY office_id;
+SELECT reporting.term_period(card_day), count(*), count(*) FILTER (WHERE NOT duplicate), count(*) FILTER (WHERE NOT duplicate AND outcome = 1) FROM reporting.lead_fact WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND card_day BETWEEN (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1)) AND (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1) + interval '3 months' - interval '1 day')::date GROUP BY 1;
+SQL
+
+read -r st50 st99 _ < <("$tbin/rp_bench" "$work/station.urls" | tr ' ' '\n' | awk -F= '
+  $1 == "p50" { a = $2 } $1 == "p99" { b = $2 } END { print a, b }')
+read -r di50 di99 _ < <("$tbin/rp_bench" "$work/district.urls" | tr ' ' '\n' | awk -F= '
+  $1 == "p50" { a = $2 } $1 == "p99" { b = $2 } END { print a, b }')
+read -r sr50 sr99 < <(pgbench_report station_rollup "$work/station_rollup.sql")
+read -r sx50 sx99 < <(pgbench_report station_raw "$work/station_raw.sql")
+read -r dr50 dr99 < <(pgbench_report district_rollup "$work/district_rollup.sql")
+read -r dx50 dx99 < <(pgbench_report district_raw "$work/district_raw.sql")
+
+figure report_station_http_p50 "$st50" ms
+figure report_station_http_p99 "$st99" ms
+figure report_station_rollup_sql_p50 "$sr50" ms
+figure report_station_rollup_sql_p99 "$sr99" ms
+figure report_station_raw_sql_p50 "$sx50" ms
+figure report_station_raw_sql_p99 "$sx99" ms
+figure report_district_http_p50 "$di50" ms
+figure report_district_http_p99 "$di99" ms
+figure report_district_rollup_sql_p50 "$dr50" ms
+figure report_district_rollup_sql_p99 "$dr99" ms
+figure report_district_raw_sql_p50 "$dx50" ms
+figure report_district_raw_sql_p99 "$dx99" ms
+# How many times faster than plain SQL over the raw table: the whole HTTP
+# report (SQL + building + rendering + HTTP), and the SQL alone.
+ratio report_station_raw_sql_vs_http_p99 "$sx99" "$st99"
+ratio report_station_raw_sql_vs_http_p50 "$sx50" "$st50"
+ratio report_station_raw_sql_vs_rollup_sql_p50 "$sx50" "$sr50"
+ratio report_district_raw_sql_vs_http_p99 "$dx99" "$di99"
+ratio report_district_raw_sql_vs_http_p50 "$dx50" "$di50"
+ratio report_district_raw_sql_vs_rollup_sql_p50 "$dx50" "$dr50"
