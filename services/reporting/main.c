@@ -184,7 +184,11 @@ main (int argc, char **argv)
     zloop_timer (loop, 500, 0, s_ready_timer, &self);
     ll_info ("reporting.start", "leadline-reporting %s running; reports on http://%s/reports/",
              LEADLINE_VERSION, http_addr);
+    //  Ready as a process (its ops endpoint answers); /readyz says whether
+    //  the store and the streams are there.
+    ll_service_ready (&s_info);
     zloop_start (loop);
+    ll_service_stopping (&s_info);
     ll_info ("reporting.stop", "stopping");
     rc = 0;
 done:
