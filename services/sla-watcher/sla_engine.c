@@ -354,8 +354,10 @@ s_round_fire (sla_engine_t *self)
             c->stage = stage;
         }
     }
+    //  A round with no step to fire (a clock whose next_us was edited by
+    //  hand) still writes the clocks: their next_us is put right.
     char *arrays [3] = { NULL, NULL, NULL };
-    if (!sla_events_seal (self->events, self->round_now_us)
+    if ((sla_events_count (self->events) && !sla_events_seal (self->events, self->round_now_us))
     ||  sla_events_arrays (self->events, arrays)) {
         ll_error ("sla.fire", "could not pack a round's events; retrying");
         s_round_fail (self);

@@ -46,7 +46,6 @@ sla_store_prepare (PGconn *conn)
           "  FROM unnest ($1::text[], $2::smallint[], $3::smallint[], $4::smallint[], $5::bigint[])"
           "    AS u (lead_id, deadline, old_stage, stage, next_us)"
           "  WHERE c.lead_id = u.lead_id AND c.deadline = u.deadline AND c.stage = u.old_stage"
-          "    AND c.outcome = 0"
           "  RETURNING 1),"
           " written AS ("
           "  INSERT INTO sla.event_log (stream, event_id, type, payload)"
