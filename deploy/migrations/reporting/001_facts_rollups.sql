@@ -167,8 +167,12 @@ CREATE TABLE rollup_term_employee (
     revenue_cents bigint NOT NULL,
     PRIMARY KEY (station_id, term, employee_id, program, office_id, district_id)
 );
-CREATE INDEX rollup_term_employee_district ON rollup_term_employee (district_id, term);
-CREATE INDEX rollup_term_employee_term ON rollup_term_employee (term);
+-- Participation of a district or of everyone: distinct employees, read
+-- from the index alone.
+CREATE INDEX rollup_term_employee_district ON rollup_term_employee (district_id, term)
+    INCLUDE (office_id, employee_id, originals);
+CREATE INDEX rollup_term_employee_term ON rollup_term_employee (term)
+    INCLUDE (district_id, office_id, employee_id, originals);
 
 -- Won leads by the day of the outcome (district time zone): new revenue
 -- accrues from that day.
@@ -477,8 +481,11 @@ CREATE FUNCTION reporting.rollup_rebuild () RETURNS void
 BEGIN
     TRUNCATE reporting.rollup_day, reporting.rollup_product_day, reporting.rollup_term_station,
              reporting.rollup_term_employee, reporting.rollup_won_day;
-    INSERT INTO reporting.rollup_day SELECT * FROM reporting.rollup_day_from_facts;
-    INSERT INTO reporting.rollup_product_day SELECT * FROM reporting.rollup_product_day_from_facts;
+    --  In key order, so that a station's rows sit together on disk.
+    INSERT INTO reporting.rollup_day
+    SELECT * FROM reporting.rollup_day_from_facts ORDER BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO reporting.rollup_product_day
+    SELECT * FROM reporting.rollup_product_day_from_facts ORDER BY 1, 2, 3, 4, 5, 6, 7;
     -- The term roll-ups from the day roll-up just built (the views would
     -- aggregate the facts by day a second and a third time).
     INSERT INTO reporting.rollup_term_station
@@ -490,15 +497,16 @@ BEGIN
       FROM reporting.rollup_day d,
            LATERAL (VALUES (reporting.term_fy (d.day)), (reporting.term_quarter (d.day)),
                            (reporting.term_period (d.day))) AS t (term)
-     GROUP BY 1, 2, 3, 4, 5;
+     GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
     INSERT INTO reporting.rollup_term_employee
     SELECT station_id, t.term, employee_id, program, office_id, district_id,
            sum (cards), sum (originals), sum (won), sum (revenue_cents)
       FROM reporting.rollup_day d,
            LATERAL (VALUES (reporting.term_fy (d.day)), (reporting.term_quarter (d.day)),
                            (reporting.term_period (d.day))) AS t (term)
-     GROUP BY 1, 2, 3, 4, 5, 6;
-    INSERT INTO reporting.rollup_won_day SELECT * FROM reporting.rollup_won_day_from_facts;
+     GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO reporting.rollup_won_day
+    SELECT * FROM reporting.rollup_won_day_from_facts ORDER BY 1, 2, 3, 4, 5;
 END $$;
 
 -- Station reports stored at the end of each two-week period, in every
