@@ -281,7 +281,7 @@ report_district_build (report_ctx_t *ctx, const char *district_id, const char *q
     report_col (t, "rank", "Rank", REPORT_COL_INT);
     report_col (t, "office", "Office", REPORT_COL_TEXT);
     report_col (t, "name", "Name", REPORT_COL_TEXT);
-    report_col (t, "score", "Score", REPORT_COL_PCT);
+    report_col (t, "score", "Score", REPORT_COL_DECIMAL);
     report_col (t, "participation", "Participation", REPORT_COL_PCT);
     report_col (t, "leads", "Leads", REPORT_COL_INT);
     report_col (t, "entered_24h", "Entered within 24 h", REPORT_COL_PCT);
@@ -304,7 +304,7 @@ report_district_build (report_ctx_t *ctx, const char *district_id, const char *q
         if (all)
             report_cell_null (t);
         else
-            report_cell_pct (t, o->score);
+            report_cell_decimal (t, o->score);
         report_cell_pct (t, mv [M_PARTICIPATION]);
         report_cell_int (t, m->cards);
         report_cell_pct (t, mv [M_ENTRY]);

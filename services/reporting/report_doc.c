@@ -257,6 +257,12 @@ report_cell_pct (report_table_t *table, double pct)
 }
 
 void
+report_cell_decimal (report_table_t *table, double value)
+{
+    report_cell_pct (table, value);
+}
+
+void
 report_cell_null (report_table_t *table)
 {
     s_next (table)->null = true;
@@ -391,6 +397,7 @@ report_cell_human (const report_col_t *col, const report_cell_t *cell, char *buf
             snprintf (buf, len, "%s%%", p);
             break;
         }
+        case REPORT_COL_DECIMAL: report_pct_plain (cell->pct, buf, len); break;
     }
 }
 
@@ -406,6 +413,7 @@ report_cell_plain (const report_col_t *col, const report_cell_t *cell, char *buf
         case REPORT_COL_INT: snprintf (buf, len, "%" PRId64, cell->n); break;
         case REPORT_COL_MONEY: report_money_plain (cell->n, buf, len); break;
         case REPORT_COL_BOOL: snprintf (buf, len, "%s", cell->n ? "yes" : "no"); break;
-        case REPORT_COL_PCT: report_pct_plain (cell->pct, buf, len); break;
+        case REPORT_COL_PCT:
+        case REPORT_COL_DECIMAL: report_pct_plain (cell->pct, buf, len); break;
     }
 }

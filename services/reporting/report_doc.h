@@ -16,13 +16,14 @@ typedef enum {
     REPORT_COL_MONEY,      // cents, shown as dollars
     REPORT_COL_PCT,        // a share in percent (0..100), one decimal
     REPORT_COL_BOOL,       // yes / no
+    REPORT_COL_DECIMAL,    // a number with one decimal (a score)
 } report_col_type_t;
 
 typedef struct {
     bool null;             // "not applicable" or "no data": shown as "-"
     char *text;            // REPORT_COL_TEXT
     int64_t n;             // INT, MONEY (cents), BOOL
-    double pct;            // PCT
+    double pct;            // PCT, DECIMAL
 } report_cell_t;
 
 typedef struct {
@@ -113,6 +114,7 @@ void report_cell_bool (report_table_t *table, bool yes);
 //  100 * num / den, or "no data" when den is 0.
 void report_cell_share (report_table_t *table, int64_t num, int64_t den);
 void report_cell_pct (report_table_t *table, double pct);
+void report_cell_decimal (report_table_t *table, double value);
 void report_cell_null (report_table_t *table);
 //  The cell at (row, col) of a table, for builders that read back.
 const report_cell_t *report_cell_at (const report_table_t *table, size_t row, size_t col);

@@ -135,8 +135,10 @@ s_svg (FILE *out, const report_chart_t *ch)
         double y = y1 - (y1 - y0) * fmin (ch->target, max) / max;
         fprintf (out, "<line class=\"target\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                  "stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>", x0, y, x1, y);
+        //  A white halo keeps the label readable where it crosses a bar.
         fprintf (out, "<text class=\"target-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" "
-                 "text-anchor=\"end\" fill=\"#c0392b\">", x1, y - 3);
+                 "text-anchor=\"end\" fill=\"#c0392b\" stroke=\"#fff\" stroke-width=\"3\" "
+                 "paint-order=\"stroke\">", x1, y - 3);
         s_esc (out, ch->target_label ? ch->target_label : "target");
         fputs ("</text>", out);
     }

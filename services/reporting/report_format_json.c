@@ -63,7 +63,8 @@ s_cell (FILE *out, const report_col_t *col, const report_cell_t *cell)
             fputs (buf, out);
             break;
         case REPORT_COL_BOOL: fputs (cell->n ? "true" : "false", out); break;
-        case REPORT_COL_PCT: s_number (out, cell->pct); break;
+        case REPORT_COL_PCT:
+        case REPORT_COL_DECIMAL: s_number (out, cell->pct); break;
     }
 }
 
@@ -75,6 +76,7 @@ s_type_name (report_col_type_t type)
         case REPORT_COL_MONEY: return "money";
         case REPORT_COL_PCT: return "percent";
         case REPORT_COL_BOOL: return "bool";
+        case REPORT_COL_DECIMAL: return "decimal";
         default: return "text";
     }
 }
