@@ -7,8 +7,8 @@
 #     statements) and from lead_fact alone (pgbench, plain SQL: GROUP BY over
 #     the leads of the station or district, indexed by (station_id,
 #     card_day) and (district_id, card_day)), p50/p99.
-# Size: BENCH_REPORT_LEADS (1000000; 10000000 for the full-size run, which
-# takes most of an hour to build on 2 cores) leads over FY2027; org of
+# Size: BENCH_REPORT_LEADS (1000000; 10000000 for the full-size run, whose
+# data set takes about 12 minutes to build on 2 cores) leads over FY2027; org of
 # BENCH_REPORT_DISTRICTS (50) x 20 offices x 5 stations x 60 employees.
 # BENCH_REPORT_REQUESTS (2000) station requests, a quarter as many district
 # reviews; BENCH_REPORT_SECONDS (30) per pgbench run.
