@@ -280,6 +280,19 @@ ll_auth_principal (ll_auth_t *self, zframe_t *frame, ll_principal_t *principal,
         return 0;
     }
     const char *user = frame ? zframe_meta (frame, "User-Id") : NULL;
+    return ll_auth_key_principal (self, user, principal, err, errlen);
+}
+
+int
+ll_auth_key_principal (ll_auth_t *self, const char *user, ll_principal_t *principal,
+                       char *err, size_t errlen)
+{
+    memset (principal, 0, sizeof *principal);
+    if (!ll_auth_enabled (self)) {
+        principal->anonymous = true;
+        snprintf (principal->kind, sizeof principal->kind, "anonymous");
+        return 0;
+    }
     if (!user || strlen (user) != 40) {
         snprintf (err, errlen, "the connection has no authenticated key");
         return -1;

@@ -49,6 +49,12 @@ int ll_auth_attach (ll_auth_t *self, zloop_t *loop);
 int ll_auth_principal (ll_auth_t *self, zframe_t *frame, ll_principal_t *principal,
                        char *err, size_t errlen);
 
+//  The same check for a public key (Z85) already taken from a message:
+//  services re-check their live connections with it, so a revoked key is
+//  cut off even on a connection that stays silent. 0 or -1 as above.
+int ll_auth_key_principal (ll_auth_t *self, const char *public_key, ll_principal_t *principal,
+                           char *err, size_t errlen);
+
 //  Re-reads the registry now (the timer does it every second). 0 or -1.
 int ll_auth_refresh (ll_auth_t *self);
 
