@@ -26,17 +26,23 @@ s_stmt_name (char *buf, size_t len, const char *schema, const char *what)
 int
 ll_outbox_prepare (PGconn *conn, const char *schema)
 {
-    char name [128], sql [512];
-    s_stmt_name (name, sizeof name, schema, "insert");
-    snprintf (sql, sizeof sql,
-        "INSERT INTO %s.event_log (stream, event_id, type, payload) "
-        "VALUES ($1, $2::uuid, $3, $4)", schema);
-    if (ll_db_prepare (conn, name, sql))
-        return -1;
+    char name [128], sql [1024];
+    //  Numbers as it writes: the stream's head row is bumped by the batch's
+    //  size and stays locked until this transaction ends, so the next writer
+    //  on the stream numbers after this one commits (or rolls back, taking
+    //  its numbers with it). Sequence order is commit order, gap-free, and
+    //  each event is written once.
     s_stmt_name (name, sizeof name, schema, "batch");
     snprintf (sql, sizeof sql,
-        "INSERT INTO %s.event_log (stream, event_id, type, payload) "
-        "SELECT $1, e, t, p FROM unnest($2::uuid[], $3::text[], $4::bytea[]) AS u(e, t, p)",
+        "WITH h AS ("
+        "  INSERT INTO %1$s.stream_head AS sh (stream, last_seq)"
+        "  VALUES ($1, cardinality ($2::uuid[]))"
+        "  ON CONFLICT (stream) DO UPDATE SET last_seq = sh.last_seq + excluded.last_seq"
+        "  RETURNING sh.last_seq"
+        ") "
+        "INSERT INTO %1$s.event_log (stream, seq, event_id, type, payload) "
+        "SELECT $1, h.last_seq - cardinality ($2::uuid[]) + u.n, u.e, u.t, u.p "
+        "FROM h, unnest ($2::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS u (e, t, p, n)",
         schema);
     if (ll_db_prepare (conn, name, sql))
         return -1;

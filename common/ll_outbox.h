@@ -1,7 +1,12 @@
 /*  ll_outbox — the producer half of the event backbone: write an event to the
     service's own event log in the same transaction as the state change it
-    describes (transactional outbox). Nothing is published here: after
-    commit, the relay (ll_relay) numbers and publishes what was committed.
+    describes (transactional outbox), numbered per stream in the same
+    statement. Nothing is published here: after commit, the relay (ll_relay)
+    publishes what was committed.
+
+    Numbering locks the stream's head row until the transaction ends, so
+    append events as the last step before commit: a writer that appends and
+    then lingers holds up every other writer on the stream.
 
     The log lives in the producer's schema (`<schema>.event_log`), created by
     ll_outbox_migrate(). */
@@ -19,7 +24,7 @@ int ll_outbox_prepare (PGconn *conn, const char *schema);
 
 //  Appends `env` to the log on `stream`, inside the caller's open
 //  transaction. Fills in version, time (if 0) and stream; a NULL message_id
-//  gets a new UUID for the log (set your own to know it afterwards). The sequence is left for the relay. 0, or -1 (the caller rolls
+//  gets a new UUID for the log (set your own to know it afterwards). 0, or -1 (the caller rolls
 //  back; `sqlstate` says whether to retry, see ll_db_transient()).
 int ll_outbox_append (PGconn *conn, const char *schema, const char *stream,
                       ll_envelope_t *env, char *sqlstate);

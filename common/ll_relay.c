@@ -1,11 +1,10 @@
-/*  ll_relay — numbers committed outbox rows per stream and publishes them;
+/*  ll_relay — publishes committed outbox rows per stream, in sequence;
     answers replays from the log; sends heartbeats. See ll_relay.h.
 
-    Numbering happens in the relay, not in the writer: writers insert with
-    seq NULL and never contend on a counter, and a transaction that commits
-    late is simply numbered when the relay first sees it. Only one relay
-    numbers a schema at a time (transaction-scoped advisory lock), so two
-    instances of a producer can both run a relay. */
+    Writers number events as they write them (ll_outbox), in commit order,
+    so the relay only reads: each stream's committed head, then the rows
+    past what it has already sent. It writes nothing, so two instances of a
+    producer can each run a relay; a subscriber drops what it already has. */
 #include "ll_relay.h"
 #include "ll_clock.h"
 #include "ll_config.h"
@@ -17,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RELAY_BATCH 2000           // rows numbered per transaction
+#define RELAY_BATCH 2000           // rows read per query
 #define RELAY_REPLAY_BATCH 2000    // events per replay reply
 #define RELAY_HWM 100000
 #define RELAY_MAX_STREAMS 16
@@ -36,7 +35,9 @@ struct ll_relay {
     int again_timer;
     int64_t started_us;
     char *streams [RELAY_MAX_STREAMS];
+    uint64_t sent [RELAY_MAX_STREAMS];     // last sequence published, per stream
     size_t n_streams;
+    bool primed;                   // sent[] starts at the heads found at first connect
     ll_metric_t *published;
     ll_metric_t *batch_size;
     ll_metric_t *replayed;
@@ -78,11 +79,11 @@ ll_relay_new (const char *conninfo, const char *schema, const char *producer,
     char labels [128];
     snprintf (labels, sizeof labels, "producer=\"%s\"", producer);
     self->published = ll_metric_counter ("leadline_events_published_total", labels,
-                                         "Events numbered and published by the relay");
+                                         "Events published by the relay");
     self->replayed = ll_metric_counter ("leadline_events_replayed_total", labels,
                                         "Events sent in answer to replay requests");
     self->batch_size = ll_metric_histogram ("leadline_relay_batch_size", labels,
-                                            "Events numbered per relay transaction");
+                                            "Events published per relay read");
     self->up = ll_metric_gauge ("leadline_relay_store_up", labels,
                                 "1 while the relay's store connection is up");
     s_connect (self);
@@ -122,14 +123,27 @@ ll_relay_destroy (ll_relay_t **self_p)
     *self_p = NULL;
 }
 
-void
-ll_relay_declare_stream (ll_relay_t *self, const char *stream)
+//  The stream's slot, declared on first sight; -1 past the limit.
+static int
+s_stream (ll_relay_t *self, const char *stream)
 {
     for (size_t i = 0; i < self->n_streams; i++)
         if (strcmp (self->streams [i], stream) == 0)
-            return;
-    if (self->n_streams < RELAY_MAX_STREAMS)
-        self->streams [self->n_streams++] = strdup (stream);
+            return (int) i;
+    if (self->n_streams == RELAY_MAX_STREAMS) {
+        ll_warn ("relay.streams", "more than %d streams in %s; %s is not published",
+                 RELAY_MAX_STREAMS, self->schema, stream);
+        return -1;
+    }
+    self->sent [self->n_streams] = 0;
+    self->streams [self->n_streams] = strdup (stream);
+    return (int) self->n_streams++;
+}
+
+void
+ll_relay_declare_stream (ll_relay_t *self, const char *stream)
+{
+    s_stream (self, stream);
 }
 
 bool
@@ -168,27 +182,8 @@ s_connect (ll_relay_t *self)
     snprintf (sql, sizeof sql, "LISTEN leadline_%s", self->schema);
     if (ll_db_exec (self->conn, sql))
         goto fail;
-    snprintf (sql, sizeof sql,
-        "WITH p AS ("
-        "  SELECT id, stream FROM %1$s.event_log WHERE seq IS NULL"
-        "  ORDER BY id LIMIT $1 FOR UPDATE"
-        "), n AS ("
-        "  SELECT id, stream, row_number() OVER (PARTITION BY stream ORDER BY id) AS rn,"
-        "         count(*) OVER (PARTITION BY stream) AS cnt FROM p"
-        "), h AS ("
-        "  INSERT INTO %1$s.stream_head AS sh (stream, last_seq)"
-        "  SELECT stream, max(cnt) FROM n GROUP BY stream"
-        "  ON CONFLICT (stream) DO UPDATE SET last_seq = sh.last_seq + excluded.last_seq"
-        "  RETURNING sh.stream, sh.last_seq"
-        ") "
-        "UPDATE %1$s.event_log e SET seq = h.last_seq - n.cnt + n.rn, published_at = now() "
-        "FROM n JOIN h ON h.stream = n.stream WHERE e.id = n.id "
-        "RETURNING e.stream, e.seq, e.payload", self->schema);
-    if (ll_db_prepare (self->conn, "relay_number", sql))
-        goto fail;
-    snprintf (sql, sizeof sql,
-        "SELECT pg_advisory_xact_lock(hashtext('leadline.relay.%s'))", self->schema);
-    if (ll_db_prepare (self->conn, "relay_lock", sql))
+    snprintf (sql, sizeof sql, "SELECT stream, last_seq FROM %s.stream_head", self->schema);
+    if (ll_db_prepare (self->conn, "relay_heads", sql))
         goto fail;
     snprintf (sql, sizeof sql,
         "SELECT stream, seq, payload FROM %s.event_log "
@@ -259,67 +254,77 @@ s_be64 (const char *p)
     return be64toh (v);
 }
 
-typedef struct {
-    const char *stream;
-    uint64_t seq;
-    int row;
-} pending_t;
-
+//  Publishes up to RELAY_BATCH events of stream `i` past what was sent.
+//  Returns events sent, or -1 on a store error.
 static int
-s_cmp_pending (const void *a, const void *b)
+s_publish_stream (ll_relay_t *self, size_t i)
 {
-    const pending_t *x = a, *y = b;
-    int c = strcmp (x->stream, y->stream);
-    if (c)
-        return c;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
+    char from [24], limit [16];
+    snprintf (from, sizeof from, "%llu", (unsigned long long) self->sent [i] + 1);
+    snprintf (limit, sizeof limit, "%d", RELAY_BATCH);
+    const char *params [] = { self->streams [i], from, limit };
+    PGresult *res = PQexecPrepared (self->conn, "relay_replay", 3, params, NULL, NULL, 1);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
+        ll_warn ("relay.read", "reading %s failed: %s", self->streams [i], PQresultErrorMessage (res));
+        PQclear (res);
+        return -1;
+    }
+    int rows = PQntuples (res), sent = 0;
+    for (int r = 0; r < rows; r++) {
+        uint64_t seq = s_be64 (PQgetvalue (res, r, 1));
+        //  Commit order is sequence order, so what is visible is a prefix;
+        //  a hole would mean a foreign writer, and waiting is the safe answer.
+        if (seq != self->sent [i] + 1) {
+            ll_warn ("relay.hole", "%s: expected %llu, found %llu; waiting", self->streams [i],
+                     (unsigned long long) self->sent [i] + 1, (unsigned long long) seq);
+            break;
+        }
+        s_send_event (self->pub, NULL, self->streams [i], seq,
+                      PQgetvalue (res, r, 2), (size_t) PQgetlength (res, r, 2));
+        self->sent [i] = seq;
+        sent++;
+    }
+    PQclear (res);
+    return sent;
 }
 
-//  One numbering transaction; returns rows published or -1.
+//  One pass over the streams: their committed heads, then what lies past
+//  what was sent. Returns events published, or -1 on a store error; sets
+//  `*more` when a stream has more than one read's worth left.
 static int
-s_flush_batch (ll_relay_t *self)
+s_flush_batch (ll_relay_t *self, bool *more)
 {
-    if (ll_db_begin (self->conn))
-        return -1;
-    PGresult *res = ll_db_execp (self->conn, "relay_lock", 0, NULL, NULL);
+    *more = false;
+    PGresult *res = ll_db_execp (self->conn, "relay_heads", 0, NULL, NULL);
     if (!res)
-        goto fail;
-    PQclear (res);
-    char limit [16];
-    snprintf (limit, sizeof limit, "%d", RELAY_BATCH);
-    const char *params [] = { limit };
-    res = PQexecPrepared (self->conn, "relay_number", 1, params, NULL, NULL, 1);
-    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
-        ll_warn ("relay.number", "numbering failed: %s", PQresultErrorMessage (res));
-        PQclear (res);
-        goto fail;
-    }
-    if (ll_db_commit (self->conn)) {
-        PQclear (res);
         return -1;
+    int total = 0;
+    for (int r = 0; r < PQntuples (res); r++) {
+        int i = s_stream (self, PQgetvalue (res, r, 0));
+        if (i < 0)
+            continue;
+        uint64_t head = strtoull (PQgetvalue (res, r, 1), NULL, 10);
+        //  A relay that starts late leaves what came before to replay.
+        if (!self->primed)
+            self->sent [i] = head;
+        if (head <= self->sent [i])
+            continue;
+        int sent = s_publish_stream (self, (size_t) i);
+        if (sent < 0) {
+            PQclear (res);
+            return -1;
+        }
+        total += sent;
+        if (self->sent [i] < head && sent == RELAY_BATCH)
+            *more = true;
     }
-    int rows = PQntuples (res);
-    pending_t *order = rows ? malloc (sizeof (pending_t) * (size_t) rows) : NULL;
-    for (int i = 0; i < rows; i++)
-        order [i] = (pending_t) { PQgetvalue (res, i, 0), s_be64 (PQgetvalue (res, i, 1)), i };
-    if (rows)
-        qsort (order, (size_t) rows, sizeof *order, s_cmp_pending);
-    for (int i = 0; i < rows; i++) {
-        int r = order [i].row;
-        s_send_event (self->pub, NULL, order [i].stream, order [i].seq,
-                      PQgetvalue (res, r, 2), (size_t) PQgetlength (res, r, 2));
-        ll_relay_declare_stream (self, order [i].stream);
-    }
-    free (order);
     PQclear (res);
-    if (rows) {
-        ll_metric_add (self->published, rows);
-        ll_metric_observe (self->batch_size, rows);
+    self->primed = true;
+    if (total) {
+        ll_metric_add (self->published, total);
+        ll_metric_observe (self->batch_size, total);
     }
-    return rows;
-fail:
-    ll_db_rollback (self->conn);
-    return -1;
+    return total;
 }
 
 static int
@@ -353,14 +358,15 @@ ll_relay_flush (ll_relay_t *self)
     int total = 0;
     for (int round = 0; round < 4; round++) {
         s_drain_notifies (self);
-        int rows = s_flush_batch (self);
+        bool more;
+        int rows = s_flush_batch (self, &more);
         if (rows < 0) {
             if (ll_db_transient (self->conn, NULL))
                 s_disconnect (self);
             return -1;
         }
         total += rows;
-        if (rows < RELAY_BATCH && !s_drain_notifies (self))
+        if (!more && !s_drain_notifies (self))
             return total;
     }
     //  More is waiting: come back after the loop has served its sockets.
@@ -489,8 +495,8 @@ s_on_replay (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-//  Once a second: each stream's head, on each stream's topic. Also a safety
-//  net that numbers anything a lost NOTIFY left behind.
+//  Once a second: each stream's head as published, on each stream's topic.
+//  Also a safety net that publishes anything a lost NOTIFY left behind.
 static int
 s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
 {
@@ -505,7 +511,7 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     for (size_t i = 0; i < self->n_streams; i++) {
         leadline__v1__stream_head__init (&heads [i]);
         heads [i].stream = self->streams [i];
-        heads [i].last_seq = s_head (self, self->streams [i]);
+        heads [i].last_seq = self->sent [i];
         head_ps [i] = &heads [i];
     }
     Leadline__V1__Heartbeat hb = LEADLINE__V1__HEARTBEAT__INIT;

@@ -1,9 +1,8 @@
 /*  ll_relay — the publishing half of the event backbone, run inside the
     producer's event loop. It:
-      - numbers committed events per stream, gap-free, in the order it finds
-        them (a transaction that commits late is numbered when it becomes
-        visible, so it is never skipped);
-      - publishes them on PUB as [stream][envelope with sequence];
+      - publishes committed events per stream in sequence order on PUB as
+        [stream][envelope with sequence] (writers number them as they
+        write, in commit order: see ll_outbox.h);
       - answers replay requests ("stream S from sequence N") on a ROUTER from
         the log, in batches, each ending with a ReplayEnd;
       - publishes a Heartbeat with each stream's head once a second, so a
@@ -26,7 +25,7 @@ void ll_relay_destroy (ll_relay_t **self_p);
 //  Registers the relay's sockets and timers with the service's loop.
 int ll_relay_attach (ll_relay_t *self, zloop_t *loop);
 
-//  Publishes whatever is committed and not yet numbered; returns how many
+//  Publishes whatever is committed and not yet sent; returns how many
 //  events went out, or -1 when the store is unreachable (it retries).
 int ll_relay_flush (ll_relay_t *self);
 

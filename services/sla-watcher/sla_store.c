@@ -47,9 +47,16 @@ sla_store_prepare (PGconn *conn)
           "    AS u (lead_id, deadline, old_stage, stage, next_us)"
           "  WHERE c.lead_id = u.lead_id AND c.deadline = u.deadline AND c.stage = u.old_stage"
           "  RETURNING 1),"
+          //  Numbered as written, the way ll_outbox does it: the head row
+          //  stays locked until commit, so sequence order is commit order.
+          " head AS ("
+          "  INSERT INTO sla.stream_head AS sh (stream, last_seq) VALUES ('sla', cardinality ($6::uuid[]))"
+          "  ON CONFLICT (stream) DO UPDATE SET last_seq = sh.last_seq + excluded.last_seq"
+          "  RETURNING sh.last_seq),"
           " written AS ("
-          "  INSERT INTO sla.event_log (stream, event_id, type, payload)"
-          "  SELECT 'sla', e, t, p FROM unnest ($6::uuid[], $7::text[], $8::bytea[]) AS x (e, t, p)"
+          "  INSERT INTO sla.event_log (stream, seq, event_id, type, payload)"
+          "  SELECT 'sla', head.last_seq - cardinality ($6::uuid[]) + x.n, e, t, p"
+          "  FROM head, unnest ($6::uuid[], $7::text[], $8::bytea[]) WITH ORDINALITY AS x (e, t, p, n)"
           "  RETURNING 1)"
           " SELECT sla.fired ((SELECT count(*) FROM moved), $9::bigint, (SELECT count(*) FROM written))" },
         { "sla_notify", "SELECT pg_notify ('leadline_sla', '')" },

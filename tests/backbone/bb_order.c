@@ -1,8 +1,12 @@
-/*  bb_order — two producer transactions that commit out of id order are
-    both delivered. Transaction A takes the lower event_log id but commits
-    after B; a relay numbering by id ("all ids above the last published")
-    would skip A for ever. Relay and subscriber run in this process, on
-    their own connections, over ipc endpoints. */
+/*  bb_order — events are numbered in commit order, without holes:
+      - A starts first and writes its state change, B starts later and
+        commits first: B's event is 1, A's is 2 (numbering in start or
+        insert order would publish 2 before 1 was visible, or skip it);
+      - C appends and rolls back, D appends and commits: D is 3 (a rolled
+        back append takes its number with it, so no consumer waits on a
+        hole).
+    Relay and subscriber run in this process, on their own connections,
+    over ipc endpoints. */
 #include "ll_config.h"
 #include "ll_db.h"
 #include "ll_log.h"
@@ -20,6 +24,7 @@
 
 static const ll_migration_t s_migrations [] = {
     { 1, "001_got", "CREATE TABLE got (lead_id text NOT NULL, seq bigint NOT NULL)" },
+    { 2, "002_state", "CREATE TABLE state (name text NOT NULL)" },
 };
 
 static ll_subscriber_t *s_sub;
@@ -97,7 +102,7 @@ main (void)
     PGconn *b = ll_db_connect (db, 10000);
     CHECK (a && b);
     CHECK (ll_outbox_migrate (a, "bbord") == 0);
-    CHECK (ll_db_migrate (a, "bbordc", "service", s_migrations, 1) == 1);
+    CHECK (ll_db_migrate (a, "bbordc", "service", s_migrations, 2) == 2);
     CHECK (ll_subscriber_migrate (a, "bbordc") == 0);
     CHECK (ll_outbox_prepare (a, "bbord") == 0);
     CHECK (ll_outbox_prepare (b, "bbord") == 0);
@@ -114,10 +119,11 @@ main (void)
     ll_relay_attach (relay, loop);
     ll_subscriber_attach (s_sub, loop);
 
-    //  A takes the lower id and stays open; B commits first.
+    //  A writes its state change first and stays open; B commits first.
     CHECK (ll_db_begin (a) == 0);
-    s_append (a, "A");
+    CHECK (ll_db_exec (a, "INSERT INTO bbordc.state VALUES ('A')") == 0);
     CHECK (ll_db_begin (b) == 0);
+    CHECK (ll_db_exec (b, "INSERT INTO bbordc.state VALUES ('B')") == 0);
     s_append (b, "B");
     CHECK (ll_db_commit (b) == 0);
     s_run_until (loop, 1);
@@ -126,6 +132,7 @@ main (void)
     int ok = !s_failed && strcmp (got, "B@1") == 0;
     free (got);
 
+    s_append (a, "A");
     CHECK (ll_db_commit (a) == 0);
     s_run_until (loop, 2);
     got = s_got (b);
@@ -133,12 +140,25 @@ main (void)
     ok = ok && !s_failed && strcmp (got, "B@1,A@2") == 0;
     free (got);
 
+    //  C's number goes back with its rollback: D follows A without a hole.
+    CHECK (ll_db_begin (a) == 0);
+    s_append (a, "C");
+    ll_db_rollback (a);
+    CHECK (ll_db_begin (b) == 0);
+    s_append (b, "D");
+    CHECK (ll_db_commit (b) == 0);
+    s_run_until (loop, 3);
+    got = s_got (b);
+    printf ("after C rolled back and D committed: %s\n", got);
+    ok = ok && !s_failed && strcmp (got, "B@1,A@2,D@3") == 0;
+    free (got);
+
     ll_subscriber_destroy (&s_sub);
     ll_relay_destroy (&relay);
     zloop_destroy (&loop);
     PQfinish (a);
     PQfinish (b);
-    printf ("%s\n", ok ? "PASS: both out-of-order commits delivered once, in commit order"
+    printf ("%s\n", ok ? "PASS: numbered in commit order, no hole after a rollback"
                        : "FAIL");
     return ok ? 0 : 1;
 }
