@@ -217,7 +217,8 @@ rep_update (int argc, char **argv)
             continue;
         }
         if (got->body_case == LEADLINE__V1__ENVELOPE__BODY_UPDATE_REPLY
-        &&  got->update_reply->status == LEADLINE__V1__STATUS__STATUS_UNAVAILABLE) {
+        &&  (got->update_reply->status == LEADLINE__V1__STATUS__STATUS_UNAVAILABLE
+          || got->update_reply->status == LEADLINE__V1__STATUS__STATUS_SLOW_DOWN)) {
             uint32_t wait = got->update_reply->retry_after_ms ? got->update_reply->retry_after_ms : 1000;
             resend = ll_mono_us () + (int64_t) wait * 1000;
             ll_envelope_free (&got);

@@ -4,6 +4,7 @@
     Error reply at once and are counted; the peer's connection stays. */
 #include "intake_server.h"
 #include "ll_clock.h"
+#include "ll_config.h"
 #include "ll_log.h"
 #include "ll_metrics.h"
 #include <stdarg.h>
@@ -16,6 +17,20 @@
 #define BACKOFF_MAX_MS   2000
 #define PING_IDLE_MS     2000
 #define SOCKET_HWM       10000
+#define RATE_PRUNE_MS    10000
+//  Far above what a station terminal or a rep does (a few cards a minute),
+//  and above what one connection of the benchmark reaches; tighten per site.
+#define INTAKE_RATE_DEFAULT  "2000"
+#define INTAKE_BURST_DEFAULT "20000"
+
+//  One token bucket per sender (terminal or person key; the connection's
+//  routing id when CURVE is off). A command takes a token; tokens come back
+//  at `rate` per second up to `burst`. Buckets that have filled up again are
+//  forgotten, so the table holds only senders active in the last moments.
+typedef struct {
+    double tokens;
+    int64_t last_ms;
+} s_bucket_t;
 
 struct intake_server {
     intake_ctx_t *ctx;
@@ -29,7 +44,33 @@ struct intake_server {
     int backoff_ms;
     int64_t last_use_ms;
     bool was_ready;
+    double rate;                   // commands per second per sender; <= 0 = no limit
+    double burst;                  // bucket size
+    zhashx_t *buckets;             // sender -> s_bucket_t
+    int64_t next_prune_ms;
 };
+
+static void
+s_bucket_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+//  A rate setting: a number >= 0 (0 = no limit). -1 when it is not one.
+static double
+s_rate_setting (const char *name, const char *dflt)
+{
+    const char *text = ll_config_str (name, dflt);
+    char *end = NULL;
+    double value = strtod (text, &end);
+    if (end == text || *end || !(value >= 0) || value > 1e9) {
+        ll_error ("intake.config", "%s=%s is not a number of commands a second (>= 0; "
+                  "0 = no limit); set it to e.g. %s or unset it", name, text, dflt);
+        return -1;
+    }
+    return value;
+}
 
 static int64_t
 s_mono_ms (void)
@@ -269,16 +310,22 @@ s_hash (const ll_envelope_t *req, char out [41])
 //  or -1 after an Error reply (status FORBIDDEN) naming the rule.
 static int
 s_authorize (intake_server_t *self, zframe_t *frame, ll_envelope_t *req,
-             zframe_t *identity, zframe_t *delimiter)
+             zframe_t *identity, zframe_t *delimiter, char sender [64])
 {
-    if (!ll_auth_enabled (self->ctx->auth))
+    if (!ll_auth_enabled (self->ctx->auth)) {
+        //  The connection's routing id stands for the sender.
+        char *hex = zframe_strhex (identity);
+        snprintf (sender, 64, "conn:%.58s", hex ? hex : "");
+        free (hex);
         return 0;
+    }
     ll_principal_t who;
     char message [600];
     const char *need = req->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD
                      ? "terminal" : "person";
     if (ll_auth_principal (self->ctx->auth, frame, &who, message, sizeof message) == 0) {
         if (strcmp (who.kind, need) == 0) {
+            snprintf (sender, 64, "key:%s", who.public_key);
             if (req->sender != protobuf_c_empty_string)
                 free (req->sender);
             req->sender = strdup (who.subject);
@@ -307,6 +354,89 @@ s_authorize (intake_server_t *self, zframe_t *frame, ll_envelope_t *req,
                    "Commands refused for the key they came with");
     s_count_request (ll_envelope_type_name (req), LEADLINE__V1__STATUS__STATUS_FORBIDDEN);
     return -1;
+}
+
+//  Takes a token from `sender`'s bucket. 0, or the milliseconds until the
+//  next token when the bucket is empty.
+static uint32_t
+s_rate_take (intake_server_t *self, const char *sender)
+{
+    if (self->rate <= 0)
+        return 0;
+    int64_t now = s_mono_ms ();
+    s_bucket_t *b = zhashx_lookup (self->buckets, sender);
+    if (!b) {
+        b = calloc (1, sizeof *b);
+        assert (b);
+        b->tokens = self->burst;
+        b->last_ms = now;
+        zhashx_insert (self->buckets, sender, b);
+    }
+    b->tokens += (double) (now - b->last_ms) * self->rate / 1000.0;
+    if (b->tokens > self->burst)
+        b->tokens = self->burst;
+    b->last_ms = now;
+    if (b->tokens >= 1.0) {
+        b->tokens -= 1.0;
+        return 0;
+    }
+    double wait = (1.0 - b->tokens) * 1000.0 / self->rate;
+    return wait < 1.0 ? 1 : wait > 3600000.0 ? 3600000 : (uint32_t) wait + 1;
+}
+
+//  Forgets buckets that are full again (their sender has been quiet).
+static void
+s_rate_prune (intake_server_t *self, int64_t now)
+{
+    if (self->rate <= 0 || now < self->next_prune_ms)
+        return;
+    self->next_prune_ms = now + RATE_PRUNE_MS;
+    zlistx_t *keys = zhashx_keys (self->buckets);
+    for (const char *key = zlistx_first (keys); key; key = zlistx_next (keys)) {
+        s_bucket_t *b = zhashx_lookup (self->buckets, key);
+        if (b->tokens + (double) (now - b->last_ms) * self->rate / 1000.0 >= self->burst)
+            zhashx_delete (self->buckets, key);
+    }
+    zlistx_destroy (&keys);
+}
+
+//  The "slow down" reply: the command's own reply type with STATUS_SLOW_DOWN
+//  and retry_after_ms. Nothing was done; the same bytes may be sent again.
+static void
+s_send_slow_down (intake_server_t *self, zframe_t *identity, zframe_t *delimiter,
+                  const ll_envelope_t *req, uint32_t retry_ms)
+{
+    char id [37];
+    ll_envelope_t env;
+    ll_envelope_init (&env, id);
+    if (req->message_id && *req->message_id)
+        env.message_id = req->message_id;
+    env.idempotency_key = req->idempotency_key;
+    char message [240];
+    snprintf (message, sizeof message, "slow down: more than %g commands a second (burst "
+              "%g) from this sender; nothing was stored; retry after %u ms with the same key",
+              self->rate, self->burst, retry_ms);
+    Leadline__V1__SubmitReply submit = LEADLINE__V1__SUBMIT_REPLY__INIT;
+    Leadline__V1__UpdateReply update = LEADLINE__V1__UPDATE_REPLY__INIT;
+    if (req->body_case == LEADLINE__V1__ENVELOPE__BODY_SUBMIT_LEAD) {
+        submit.status = LEADLINE__V1__STATUS__STATUS_SLOW_DOWN;
+        submit.message = message;
+        submit.retry_after_ms = retry_ms;
+        env.body_case = LEADLINE__V1__ENVELOPE__BODY_SUBMIT_REPLY;
+        env.submit_reply = &submit;
+    }
+    else {
+        update.status = LEADLINE__V1__STATUS__STATUS_SLOW_DOWN;
+        update.message = message;
+        update.retry_after_ms = retry_ms;
+        env.body_case = LEADLINE__V1__ENVELOPE__BODY_UPDATE_REPLY;
+        env.update_reply = &update;
+    }
+    s_send (self, identity, delimiter, &env);
+    ll_metric_inc ("leadline_intake_rate_limited_total", NULL,
+                   "Commands answered \"slow down\": their sender was over "
+                   "LEADLINE_INTAKE_RATE / LEADLINE_INTAKE_BURST");
+    s_count_request (ll_envelope_type_name (req), LEADLINE__V1__STATUS__STATUS_SLOW_DOWN);
 }
 
 //  Reads one message; returns an item for the batch, or NULL when the
@@ -362,7 +492,14 @@ s_read_item (intake_server_t *self)
             goto done;
         }
     }
-    if (s_authorize (self, frame, req, identity, delimiter)) {
+    char sender [64];
+    if (s_authorize (self, frame, req, identity, delimiter, sender)) {
+        ll_envelope_free (&req);
+        goto done;
+    }
+    uint32_t wait_ms = s_rate_take (self, sender);
+    if (wait_ms) {
+        s_send_slow_down (self, identity, delimiter, req, wait_ms);
         ll_envelope_free (&req);
         goto done;
     }
@@ -465,6 +602,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         }
         PQclear (res);
     }
+    s_rate_prune (self, now);
     s_update_ready (self);
     return 0;
 }
@@ -481,8 +619,16 @@ intake_server_new (intake_ctx_t *ctx, ll_http_t *http, const char *endpoint, int
     self->items = calloc ((size_t) self->batch_max, sizeof *self->items);
     self->backoff_ms = BACKOFF_MIN_MS;
     self->router = zsock_new (ZMQ_ROUTER);
-    if (!self->items || !self->router)
+    self->buckets = zhashx_new ();
+    if (!self->items || !self->router || !self->buckets)
         goto fail;
+    zhashx_set_destructor (self->buckets, s_bucket_free);
+    self->rate = s_rate_setting ("LEADLINE_INTAKE_RATE", INTAKE_RATE_DEFAULT);
+    self->burst = s_rate_setting ("LEADLINE_INTAKE_BURST", INTAKE_BURST_DEFAULT);
+    if (self->rate < 0 || self->burst < 0)
+        goto fail;
+    if (self->burst < 1)
+        self->burst = 1;
     ll_socket_caps (self->router, SOCKET_HWM);
     zsock_set_linger (self->router, 0);
     ll_auth_server (ctx->auth, self->router);      // CURVE, when keys are configured
@@ -505,6 +651,7 @@ intake_server_destroy (intake_server_t **self_p)
         return;
     intake_server_t *self = *self_p;
     zsock_destroy (&self->router);
+    zhashx_destroy (&self->buckets);
     free (self->items);
     free (self);
     *self_p = NULL;

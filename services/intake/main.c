@@ -33,6 +33,9 @@ static const ll_service_info_t s_info = {
         "  LEADLINE_INTAKE_BATCH     most commands per transaction (default 256)\n"
         "  LEADLINE_INTAKE_MAX_CARD_AGE_DAYS  older cards are refused (default 30)\n"
         "  LEADLINE_INTAKE_RETRY_MS  retry_after_ms when the store is down (default 1000)\n"
+        "  LEADLINE_INTAKE_RATE  commands a second per terminal or person key (per connection\n"
+        "                        with CURVE off); over it: STATUS_SLOW_DOWN (default 2000; 0 = off)\n"
+        "  LEADLINE_INTAKE_BURST  commands a sender may send at once above the rate (default 20000)\n"
         "  LEADLINE_AUTH_SECRET_KEY_FILE  intake's CURVE secret key file, mode 0600 (default\n"
         "                        none: CURVE off, any client can connect; docs/security.md)\n",
 };
