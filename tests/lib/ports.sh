@@ -3,8 +3,20 @@
 # once (and a developer's own stack) never meet. Sets `base` and exports
 # every LEADLINE_*_ENDPOINT/_PUB/_REPLAY/_HTTP and the matching *_CONNECT.
 #   ll_ports [BASE]
+ll_ports_free() {
+  local used p
+  used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+  for p in $(seq "$1" $(($1 + 39))); do grep -qx "$p" <<<"$used" && return 1; done
+  return 0
+}
 ll_ports() {
-  base=${1:-$(( 20000 + ($$ % 400) * 100 ))}
+  base=${1:-}
+  if [ -z "$base" ]; then
+    # below the ephemeral range (32768 up) that outgoing connections use
+    base=$(( 20000 + ($$ % 120) * 100 ))
+    local _i
+    for _i in $(seq 20); do ll_ports_free "$base" && break; base=$(( 20000 + (RANDOM % 120) * 100 )); done
+  fi
   local h=${LL_PORTS_HOST:-127.0.0.1}
   ep() { echo "tcp://$h:$((base + $1))"; }
   export LEADLINE_INTAKE_ENDPOINT=tcp://*:$((base + 0)) LEADLINE_INTAKE_PUB=tcp://*:$((base + 1))
