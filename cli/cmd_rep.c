@@ -4,8 +4,10 @@
     See docs/notifier.md ("leadline rep"). */
 #include "cli.h"
 #include "rep.h"
+#include "ll_auth.h"
 #include "ll_config.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,7 +40,10 @@ s_help (FILE *out)
 "Environment:\n"
 "  LEADLINE_NOTIFIER_CONNECT  the notifier (default " REP_NOTIFIER_ENDPOINT ")\n"
 "  LEADLINE_INTAKE_CONNECT    intake (default " REP_INTAKE_ENDPOINT ")\n"
-"  LEADLINE_DB                the store, for prefs and dead-letters\n");
+"  LEADLINE_DB                the store, for prefs and dead-letters\n"
+"  LEADLINE_AUTH_CLIENT_KEY_FILE  this person's secret key file (CURVE; mode 0600)\n"
+"  LEADLINE_AUTH_SERVER_KEY   the services' public key (Z85), when CURVE is on\n"
+"  LEADLINE_NOTIFIER_SERVER_KEY  the notifier's public key, if not the one above\n");
 }
 
 void
@@ -54,6 +59,26 @@ const char *
 rep_notifier_endpoint (const char *flag)
 {
     return flag ? flag : ll_config_str ("LEADLINE_NOTIFIER_CONNECT", REP_NOTIFIER_ENDPOINT);
+}
+
+int
+rep_notifier_auth (zsock_t *sock, char *err, size_t errlen)
+{
+    const char *own = getenv ("LEADLINE_NOTIFIER_SERVER_KEY");
+    if (!own || !*own)
+        return ll_auth_client (sock, err, errlen);
+    //  ll_auth_client reads LEADLINE_AUTH_SERVER_KEY: lend it the
+    //  notifier's key for this one call.
+    const char *was = getenv ("LEADLINE_AUTH_SERVER_KEY");
+    char *saved = was ? strdup (was) : NULL;
+    setenv ("LEADLINE_AUTH_SERVER_KEY", own, 1);
+    int rc = ll_auth_client (sock, err, errlen);
+    if (saved)
+        setenv ("LEADLINE_AUTH_SERVER_KEY", saved, 1);
+    else
+        unsetenv ("LEADLINE_AUTH_SERVER_KEY");
+    free (saved);
+    return rc;
 }
 
 int

@@ -8,6 +8,8 @@
     exit code: 0 ok, 1 failed, 2 usage. */
 #ifndef REP_H
 #define REP_H
+#include <czmq.h>
+#include <stddef.h>
 
 #define REP_NOTIFIER_ENDPOINT "tcp://127.0.0.1:7120"
 #define REP_INTAKE_ENDPOINT "tcp://127.0.0.1:7100"
@@ -23,5 +25,10 @@ void rep_time (long long us, char *buf, unsigned len);
 //  The notifier's endpoint: --endpoint, else LEADLINE_NOTIFIER_CONNECT,
 //  else the default.
 const char *rep_notifier_endpoint (const char *flag);
+//  CURVE for a socket to the notifier, before connect: the client's key
+//  from LEADLINE_AUTH_CLIENT_KEY_FILE, the notifier's public key from
+//  LEADLINE_NOTIFIER_SERVER_KEY, else LEADLINE_AUTH_SERVER_KEY (one key
+//  for every service). Nothing when neither is set. 0, or -1 with why.
+int rep_notifier_auth (zsock_t *sock, char *err, size_t errlen);
 
 #endif

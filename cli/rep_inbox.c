@@ -72,6 +72,12 @@ rep_inbox (int argc, char **argv)
     if (!sock)
         return 1;
     ll_socket_caps (sock, 1000);
+    char auth_err [512];
+    if (rep_notifier_auth (sock, auth_err, sizeof auth_err)) {
+        fprintf (stderr, "leadline rep inbox: %s\n", auth_err);
+        zsock_destroy (&sock);
+        return 1;
+    }
     if (zsock_connect (sock, "%s", endpoint) < 0) {
         fprintf (stderr, "leadline rep inbox: cannot use endpoint %s\n", endpoint);
         zsock_destroy (&sock);
@@ -118,7 +124,8 @@ rep_inbox (int argc, char **argv)
         goto done;
     }
     if (reply->body_case == LEADLINE__V1__ENVELOPE__BODY_ERROR) {
-        fprintf (stderr, "leadline rep inbox: %s\n", reply->error->message);
+        fprintf (stderr, "leadline rep inbox: %s%s%s\n", reply->error->message,
+                 *reply->error->hint ? "; " : "", reply->error->hint);
         goto done;
     }
     if (reply->body_case != LEADLINE__V1__ENVELOPE__BODY_INBOX_REPLY

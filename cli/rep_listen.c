@@ -36,6 +36,12 @@ s_connect (const char *endpoint)
         return NULL;
     ll_socket_caps (sock, 100000);
     zsock_set_linger (sock, 0);
+    char err [512];
+    if (rep_notifier_auth (sock, err, sizeof err)) {
+        fprintf (stderr, "leadline rep listen: %s\n", err);
+        zsock_destroy (&sock);
+        return NULL;
+    }
     if (zsock_connect (sock, "%s", endpoint) < 0) {
         fprintf (stderr, "leadline rep listen: cannot use endpoint %s\n", endpoint);
         zsock_destroy (&sock);

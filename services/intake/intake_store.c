@@ -94,18 +94,19 @@ static const s_stmt_t s_stmts [] = {
       "   business_address, business_zip, contact_name, contact_phone, contact_email,"
       "   products, notes, phone_key, name_zip_key, name_addr_key, duplicate_of,"
       "   matched_on, status, rep_id, assign_reason, fallback, updated_at, request_hash,"
-      "   reply)"
+      "   reply, submitted_key)"
       " SELECT id, k, emp, st, off, dist, prog, " US_TO_TS ("card") ", " US_TO_TS ("ent") ","
       "        bn, ba, bz, cn, cp, ce, prods::smallint[], notes, pk, nzk, nak, dup, mo,"
-      "        status, rep, reason, fb, " US_TO_TS ("ent") ", hash, reply"
+      "        status, rep, reason, fb, " US_TO_TS ("ent") ", hash, reply, nullif (sk, '')"
       "   FROM unnest ($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
       "                $6::text[], $7::smallint[], $8::bigint[], $9::bigint[], $10::text[],"
       "                $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],"
       "                $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],"
       "                $21::uuid[], $22::text[], $23::text[], $24::text[], $25::text[],"
-      "                $26::bool[], $27::text[], $28::bytea[])"
+      "                $26::bool[], $27::text[], $28::bytea[], $29::text[])"
       "     AS u (id, k, emp, st, off, dist, prog, card, ent, bn, ba, bz, cn, cp, ce,"
-      "           prods, notes, pk, nzk, nak, dup, mo, status, rep, reason, fb, hash, reply)" },
+      "           prods, notes, pk, nzk, nak, dup, mo, status, rep, reason, fb, hash, reply,"
+      "           sk)" },
     { "lead_get",
       "SELECT coalesce (rep_id, ''), status, employee_id, district_id,"
       "       coalesce (duplicate_of::text, ''), coalesce (outcome, 0)"
@@ -142,6 +143,9 @@ static const s_stmt_t s_stmts [] = {
       "SELECT name, active FROM org.reps WHERE id = $1" },
     { "manager_get",
       "SELECT coalesce (district_id, '') FROM org.managers WHERE id = $1" },
+    { "audit_insert",
+      "INSERT INTO intake.audit (lead_id, action, actor, via_key, at, idempotency_key, detail)"
+      " VALUES ($1::uuid, $2, $3, nullif ($4, ''), " US_TO_TS ("$5::bigint") ", $6, $7)" },
 };
 #define N_STMTS (sizeof s_stmts / sizeof s_stmts [0])
 
@@ -671,7 +675,7 @@ intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows, 
 {
     if (n == 0)
         return 0;
-    enum { NCOLS = 28 };
+    enum { NCOLS = 29 };
     s_arr_t cols [NCOLS];
     for (int c = 0; c < NCOLS; c++)
         s_arr_open (&cols [c]);
@@ -706,6 +710,7 @@ intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows, 
         s_arr_text (&cols [c++], r->fallback ? "t" : "f");
         s_arr_text (&cols [c++], r->request_hash);
         s_arr_bytea (&cols [c++], r->reply, r->reply_size);
+        s_arr_text (&cols [c++], r->submitted_key ? r->submitted_key : "");
         assert (c == NCOLS);
     }
     const char *params [NCOLS];
@@ -838,4 +843,16 @@ intake_store_manager_get (intake_store_t *self, const char *manager_id, char *di
         snprintf (district, cap, "%s", PQgetvalue (res, 0, 0));
     PQclear (res);
     return found;
+}
+
+int
+intake_store_audit (intake_store_t *self, const char *lead_id, const char *action,
+                    const char *actor, const char *via_key, int64_t at_us,
+                    const char *idempotency_key, const char *detail, char *sqlstate)
+{
+    char at [24];
+    snprintf (at, sizeof at, "%lld", (long long) at_us);
+    const char *params [] = { lead_id, action, actor, via_key ? via_key : "", at,
+                              idempotency_key, detail ? detail : "" };
+    return s_run_void (self, "audit_insert", 7, params, sqlstate);
 }

@@ -118,6 +118,7 @@ typedef struct {
     const char *request_hash;     // what a retry under `key` must match
     const uint8_t *reply;         // the packed SubmitReply a retry gets
     size_t reply_size;
+    const char *submitted_key;    // the terminal's CURVE public key; NULL with CURVE off
 } intake_lead_row_t;
 
 int intake_store_insert_leads (intake_store_t *self, const intake_lead_row_t *rows,
@@ -145,6 +146,12 @@ int intake_store_outcome (intake_store_t *self, const char *lead_id, const char 
 int intake_store_reassign (intake_store_t *self, const char *lead_id, const char *from_rep,
                            const char *to_rep, const char *reason, int64_t at_us,
                            char *sqlstate);
+
+//  The audit row of a change to a lead (intake.audit): action is
+//  "contact", "outcome" or "reassign"; via_key NULL or "" with CURVE off.
+int intake_store_audit (intake_store_t *self, const char *lead_id, const char *action,
+                        const char *actor, const char *via_key, int64_t at_us,
+                        const char *idempotency_key, const char *detail, char *sqlstate);
 
 typedef struct {
     char name [208];

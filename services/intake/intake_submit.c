@@ -360,6 +360,7 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
             .status = status, .rep_id = item->rep_id, .assign_reason = item->reason,
             .fallback = item->fallback, .request_hash = item->hash,
             .reply = item->reply, .reply_size = item->reply_size,
+            .submitted_key = item->via_key,
         };
 
         //  Events: entered for every stored card, then assigned or duplicate.

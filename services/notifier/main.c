@@ -19,6 +19,7 @@
 #include "notifier_clients.h"
 #include "notifier_inbox.h"
 #include "notifier_route.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_db.h"
@@ -49,6 +50,9 @@ static const ll_service_info_t s_info = {
         "  LEADLINE_SLA_REPLAY_CONNECT    stream \"sla\" replay (default tcp://127.0.0.1:7112)\n"
         "  LEADLINE_REPORTING_PUB_CONNECT stream \"reporting\" PUB (default tcp://127.0.0.1:7131)\n"
         "  LEADLINE_REPORTING_REPLAY_CONNECT  stream \"reporting\" replay (default tcp://127.0.0.1:7132)\n"
+        "  LEADLINE_AUTH_SECRET_KEY_FILE  the notifier's CURVE secret key (mode 0600); set, only\n"
+        "                                 registered person keys connect, each as its own person\n"
+        "                                 (default none: CURVE off, claimed identities trusted)\n"
         "  LEADLINE_NOTIFIER_WINDOW       unacknowledged notifications per client (default 500)\n"
         "  LEADLINE_NOTIFIER_REDELIVER_MS resend what is not acknowledged after (default 30000)\n"
         "  LEADLINE_NOTIFIER_CLIENT_TIMEOUT_MS  drop a client silent this long (default 10000)\n"
@@ -65,6 +69,7 @@ static const ll_service_info_t s_info = {
 
 typedef struct {
     ll_subscriber_t *sub;
+    ll_auth_t *auth;
     notifier_clients_t *clients;
     notifier_channels_t *channels;
     notifier_inbox_t *inbox;
@@ -292,6 +297,12 @@ main (int argc, char **argv)
         .redeliver_ms = ll_config_int ("LEADLINE_NOTIFIER_REDELIVER_MS", 30000),
         .timeout_ms = ll_config_int ("LEADLINE_NOTIFIER_CLIENT_TIMEOUT_MS", 10000),
     };
+    //  Before the ROUTER binds: with a key configured this binds the ZAP
+    //  handler, and libzmq admits every key while none is there.
+    self.auth = ll_auth_new (conninfo);
+    if (!self.auth)
+        goto done;
+    ccfg.auth = self.auth;
     self.clients = notifier_clients_new (&ccfg, self.inbox);
     if (!self.clients)
         goto done;
@@ -310,6 +321,7 @@ main (int argc, char **argv)
         goto done;
 
     if (notifier_clients_attach (self.clients, self.loop)
+    ||  ll_auth_attach (self.auth, self.loop)
     ||  notifier_channels_attach (self.channels, self.loop)
     ||  ll_subscriber_attach (self.sub, self.loop))
         goto done;
@@ -329,6 +341,7 @@ done:
     notifier_clients_destroy (&self.clients);
     notifier_channels_destroy (&self.channels);
     zloop_destroy (&self.loop);
+    ll_auth_destroy (&self.auth);
     notifier_inbox_destroy (&self.inbox);
     zlistx_destroy (&self.staged);
     notifier_batch_destroy (&self.batch);

@@ -14,7 +14,13 @@
     Sends never block the loop: the ROUTER is MANDATORY and every send is
     DONTWAIT. A client gone away (EHOSTUNREACH) is dropped; a full pipe
     (EAGAIN) leaves the notification in flight, and the redelivery timer
-    sends it again. */
+    sends it again.
+
+    Identity: with CURVE on (config.auth enabled) every frame's key is
+    checked against the registry (ll_auth_principal) and the person is the
+    key's subject; a connection's key is re-checked every tick, so a
+    revoked key is cut off within a second even on a silent connection.
+    With CURVE off the claimed person_id is trusted (tests, development). */
 #include "notifier_clients.h"
 #include "ll_clock.h"
 #include "ll_log.h"
@@ -36,6 +42,8 @@ typedef struct {
     char key [520];                 // routing id in hex
     zframe_t *routing_id;
     char person [NOTIFIER_PERSON_MAX];
+    char public_key [41];           // its CURVE key, or "" with CURVE off
+    bool key_invalid;               // revoked or removed since it connected
     int64_t heard_us;               // monotonic
     zhashx_t *inflight;             // id -> inflight_t
     int64_t loaded_seq;             // highest inbox seq offered to it
@@ -138,9 +146,28 @@ s_note_delivered (notifier_clients_t *self, const char *id)
 }
 
 bool
-notifier_clients_identity (zframe_t *routing_id, const char *claimed, const char *sender,
-                           char *why, size_t whylen)
+notifier_clients_identity (const ll_principal_t *who, const char *claimed, const char *sender,
+                           char *person, char *why, size_t whylen)
 {
+    bool keyed = who && !who->anonymous;
+    if (keyed) {
+        if (strcmp (who->kind, "person") != 0) {
+            snprintf (why, whylen, "a %s key (%.60s) may not receive notifications: only person "
+                      "keys connect to the notifier, each as its own person", who->kind, who->subject);
+            return false;
+        }
+        if (claimed && *claimed && strcmp (claimed, who->subject) != 0) {
+            snprintf (why, whylen, "this connection's key belongs to %.60s; a person key acts "
+                      "only as its own person, not as %.60s", who->subject, claimed);
+            return false;
+        }
+        if (sender && *sender && strcmp (sender, who->subject) != 0) {
+            snprintf (why, whylen, "this connection's key belongs to %.60s; the envelope's sender "
+                      "%.60s is someone else", who->subject, sender);
+            return false;
+        }
+        claimed = who->subject;
+    }
     if (!claimed || !*claimed) {
         snprintf (why, whylen, "person_id is required: say who you are in ClientHello");
         return false;
@@ -160,6 +187,7 @@ notifier_clients_identity (zframe_t *routing_id, const char *claimed, const char
                   sender, claimed);
         return false;
     }
+    memcpy (person, claimed, len + 1);
     return true;
 }
 
@@ -190,6 +218,7 @@ notifier_clients_new (const notifier_clients_config_t *config, notifier_inbox_t 
     zhashx_set_destructor (self->persons, s_list_free);
     ll_socket_caps (self->router, 100000);
     zsock_set_router_mandatory (self->router, 1);
+    ll_auth_server (config->auth, self->router);     // CURVE, when keys are configured
     if (zsock_bind (self->router, "%s", self->endpoint) < 0) {
         ll_error ("clients.bind", "cannot bind the client ROUTER to %s: %s; is another notifier "
                   "running? (LEADLINE_NOTIFIER_ENDPOINT)", self->endpoint, zmq_strerror (zmq_errno ()));
@@ -211,7 +240,9 @@ notifier_clients_new (const notifier_clients_config_t *config, notifier_inbox_t 
                                          "Hellos and requests refused by the identity check");
     self->m_bad = ll_metric_counter ("leadline_notifier_bad_requests_total", NULL,
                                      "Client frames that could not be read or were not understood");
-    ll_info ("clients.bind", "person clients on %s", self->endpoint);
+    ll_info ("clients.bind", "person clients on %s (%s)", self->endpoint,
+             ll_auth_enabled (config->auth) ? "CURVE: person keys only"
+                                            : "CURVE off: claimed identities are trusted");
     return self;
 }
 
@@ -432,11 +463,12 @@ s_refill (notifier_clients_t *self, client_t *client)
 }
 
 static void
-s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *env)
+s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *env,
+            const ll_principal_t *who)
 {
     const Leadline__V1__ClientHello *hello = env->client_hello;
-    char why [256];
-    if (!notifier_clients_identity (routing_id, hello->person_id, env->sender, why, sizeof why)) {
+    char why [256], person [NOTIFIER_PERSON_MAX];
+    if (!notifier_clients_identity (who, hello->person_id, env->sender, person, why, sizeof why)) {
         ll_metric_add (self->m_refused, 1);
         s_send_error (self, routing_id, env->message_id, LEADLINE__V1__STATUS__STATUS_FORBIDDEN,
                       "identity", why, "connect as the person you are: --person ID");
@@ -445,7 +477,7 @@ s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t 
     char key [520];
     s_key (routing_id, key, sizeof key);
     client_t *client = zhashx_lookup (self->clients, key);
-    if (client && strcmp (client->person, hello->person_id) != 0) {
+    if (client && strcmp (client->person, person) != 0) {
         s_drop (self, client, "the connection now says it is someone else");
         client = NULL;
     }
@@ -458,7 +490,8 @@ s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t 
     if (!client)
         return;
     snprintf (client->key, sizeof client->key, "%s", key);
-    snprintf (client->person, sizeof client->person, "%s", hello->person_id);
+    snprintf (client->person, sizeof client->person, "%s", person);
+    snprintf (client->public_key, sizeof client->public_key, "%s", who->public_key);
     client->routing_id = zframe_dup (routing_id);
     client->inflight = zhashx_new ();
     client->heard_us = ll_mono_us ();
@@ -507,11 +540,12 @@ s_on_ack (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *e
 }
 
 static void
-s_on_inbox (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *env)
+s_on_inbox (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *env,
+            const ll_principal_t *who)
 {
     const Leadline__V1__InboxRequest *req = env->inbox_request;
-    char why [256];
-    if (!notifier_clients_identity (routing_id, req->person_id, env->sender, why, sizeof why)) {
+    char why [256], person [NOTIFIER_PERSON_MAX];
+    if (!notifier_clients_identity (who, req->person_id, env->sender, person, why, sizeof why)) {
         ll_metric_add (self->m_refused, 1);
         s_send_error (self, routing_id, env->message_id, LEADLINE__V1__STATUS__STATUS_FORBIDDEN,
                       "identity", why, "ask for your own inbox: --person ID");
@@ -526,7 +560,7 @@ s_on_inbox (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t 
         return;
     }
     zlistx_set_destructor (items, notifier_item_free);
-    int n = notifier_inbox_list (self->inbox, req->person_id, req->unread_only, limit, items, acked);
+    int n = notifier_inbox_list (self->inbox, person, req->unread_only, limit, items, acked);
     ll_envelope_t reply;
     char id [37];
     ll_envelope_init (&reply, id);
@@ -598,7 +632,23 @@ s_on_message (notifier_clients_t *self, zmsg_t *msg)
         zframe_destroy (&frame);
         return;
     }
-    char err [256];
+    //  The key, from the frame's metadata, before anything else: a revoked
+    //  key is refused whatever it sends.
+    ll_principal_t who;
+    char err [600];
+    if (ll_auth_principal (self->config.auth, frame, &who, err, sizeof err)) {
+        zframe_destroy (&frame);
+        ll_metric_add (self->m_refused, 1);
+        char key [520];
+        s_key (routing_id, key, sizeof key);
+        client_t *client = zhashx_lookup (self->clients, key);
+        if (client)
+            s_drop (self, client, "its key is no longer valid");
+        s_send_error (self, routing_id, NULL, LEADLINE__V1__STATUS__STATUS_FORBIDDEN,
+                      "identity", err, "use the key issued for you (`leadline admin keys`)");
+        zframe_destroy (&routing_id);
+        return;
+    }
     ll_decode_rc_t rc;
     ll_envelope_t *env = ll_envelope_decode (zframe_data (frame), zframe_size (frame),
                                              &rc, err, sizeof err);
@@ -612,13 +662,13 @@ s_on_message (notifier_clients_t *self, zmsg_t *msg)
     }
     switch (env->body_case) {
         case LEADLINE__V1__ENVELOPE__BODY_CLIENT_HELLO:
-            s_on_hello (self, routing_id, env);
+            s_on_hello (self, routing_id, env, &who);
             break;
         case LEADLINE__V1__ENVELOPE__BODY_NOTIFICATION_ACK:
             s_on_ack (self, routing_id, env);
             break;
         case LEADLINE__V1__ENVELOPE__BODY_INBOX_REQUEST:
-            s_on_inbox (self, routing_id, env);
+            s_on_inbox (self, routing_id, env, &who);
             break;
         default: {
             ll_metric_add (self->m_bad, 1);
@@ -665,6 +715,18 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             zlistx_add_end (gone, c);
             continue;
         }
+        if (*c->public_key) {
+            ll_principal_t who;
+            char why [600];
+            if (ll_auth_key_principal (self->config.auth, c->public_key, &who, why, sizeof why)) {
+                ll_metric_add (self->m_refused, 1);
+                s_send_error (self, c->routing_id, NULL, LEADLINE__V1__STATUS__STATUS_FORBIDDEN,
+                              "identity", why, "use the key issued for you (`leadline admin keys`)");
+                c->key_invalid = true;
+                zlistx_add_end (gone, c);
+                continue;
+            }
+        }
         bool lost = false;
         for (inflight_t *fl = zhashx_first (c->inflight); fl && !lost; fl = zhashx_next (c->inflight)) {
             if (now - fl->sent_us < self->config.redeliver_ms * 1000)
@@ -686,7 +748,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     }
     for (client_t *c = zlistx_first (gone); c; c = zlistx_next (gone)) {
         bool silent = now - c->heard_us > self->config.timeout_ms * 1000;
-        s_drop (self, c, silent ? "no heartbeat" : "the connection is gone");
+        s_drop (self, c, c->key_invalid ? "its key is no longer valid"
+                       : silent ? "no heartbeat" : "the connection is gone");
     }
     zlistx_destroy (&gone);
     s_flush_acks (self);

@@ -17,6 +17,7 @@
 #define NOTIFIER_CLIENTS_H
 #include "notifier.h"
 #include "notifier_inbox.h"
+#include "ll_auth.h"
 
 typedef struct notifier_clients notifier_clients_t;
 
@@ -25,6 +26,7 @@ typedef struct {
     int window;                     // unacknowledged per client, at most
     int64_t redeliver_ms;
     int64_t timeout_ms;
+    ll_auth_t *auth;                // CURVE keys (borrowed); NULL or off: claims are trusted
 } notifier_clients_config_t;
 
 //  Binds the ROUTER. NULL after logging if it cannot.
@@ -39,10 +41,13 @@ void notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items);
 
 size_t notifier_clients_count (notifier_clients_t *self);
 
-//  Is the connection allowed to act as `claimed`? Today it trusts the claim
-//  (and the envelope's sender, when set, must agree); CURVE keys will
-//  replace this one function. Writes the reason for a refusal into why.
-bool notifier_clients_identity (zframe_t *routing_id, const char *claimed, const char *sender,
-                                char *why, size_t whylen);
+//  Who may the connection act as? With a key (`who` authenticated), the
+//  person is the key's subject: only person keys are served, and a claim
+//  (person_id or the envelope's sender) naming anyone else is refused.
+//  Without one (`who` NULL or anonymous: CURVE off) the claim is trusted,
+//  and the sender, when set, must agree with it. On success writes the
+//  person into person (NOTIFIER_PERSON_MAX); else the rule broken into why.
+bool notifier_clients_identity (const ll_principal_t *who, const char *claimed,
+                                const char *sender, char *person, char *why, size_t whylen);
 
 #endif

@@ -201,19 +201,46 @@ test_route_add_caps_and_skips (void **state)
 static void
 test_identity (void **state)
 {
-    char why [256];
-    assert_true (notifier_clients_identity (NULL, "R1", NULL, why, sizeof why));
-    assert_true (notifier_clients_identity (NULL, "R1", "R1", why, sizeof why));
-    assert_true (notifier_clients_identity (NULL, "R1", "", why, sizeof why));
-    assert_false (notifier_clients_identity (NULL, "", NULL, why, sizeof why));
-    assert_false (notifier_clients_identity (NULL, NULL, NULL, why, sizeof why));
-    assert_false (notifier_clients_identity (NULL, "R 1", NULL, why, sizeof why));
-    assert_false (notifier_clients_identity (NULL, "R1", "R2", why, sizeof why));
+    char why [256], person [NOTIFIER_PERSON_MAX];
+    //  CURVE off: the claim is trusted, the sender must agree.
+    assert_true (notifier_clients_identity (NULL, "R1", NULL, person, why, sizeof why));
+    assert_string_equal (person, "R1");
+    assert_true (notifier_clients_identity (NULL, "R1", "R1", person, why, sizeof why));
+    assert_true (notifier_clients_identity (NULL, "R1", "", person, why, sizeof why));
+    assert_false (notifier_clients_identity (NULL, "", NULL, person, why, sizeof why));
+    assert_false (notifier_clients_identity (NULL, NULL, NULL, person, why, sizeof why));
+    assert_false (notifier_clients_identity (NULL, "R 1", NULL, person, why, sizeof why));
+    assert_false (notifier_clients_identity (NULL, "R1", "R2", person, why, sizeof why));
     assert_non_null (strstr (why, "does not match"));
     char big [200];
     memset (big, 'a', sizeof big - 1);
     big [sizeof big - 1] = 0;
-    assert_false (notifier_clients_identity (NULL, big, NULL, why, sizeof why));
+    assert_false (notifier_clients_identity (NULL, big, NULL, person, why, sizeof why));
+    ll_principal_t anon = { .anonymous = true, .kind = "anonymous" };
+    assert_true (notifier_clients_identity (&anon, "R2", NULL, person, why, sizeof why));
+    assert_string_equal (person, "R2");
+}
+
+static void
+test_identity_from_key (void **state)
+{
+    char why [256], person [NOTIFIER_PERSON_MAX];
+    ll_principal_t r1 = { .kind = "person", .subject = "R1" };
+    //  The key's subject is the person, claimed or not.
+    assert_true (notifier_clients_identity (&r1, "R1", "R1", person, why, sizeof why));
+    assert_string_equal (person, "R1");
+    assert_true (notifier_clients_identity (&r1, "", NULL, person, why, sizeof why));
+    assert_string_equal (person, "R1");
+    //  Claiming someone else, in the hello or the sender, is refused by name.
+    assert_false (notifier_clients_identity (&r1, "R2", NULL, person, why, sizeof why));
+    assert_non_null (strstr (why, "only as its own person"));
+    assert_non_null (strstr (why, "R2"));
+    assert_false (notifier_clients_identity (&r1, "R1", "R2", person, why, sizeof why));
+    assert_non_null (strstr (why, "belongs to R1"));
+    //  Only person keys.
+    ll_principal_t term = { .kind = "terminal", .subject = "S1" };
+    assert_false (notifier_clients_identity (&term, "S1", NULL, person, why, sizeof why));
+    assert_non_null (strstr (why, "only person keys"));
 }
 
 static void
@@ -313,6 +340,7 @@ main (void)
         cmocka_unit_test (test_route_silent_events),
         cmocka_unit_test (test_route_add_caps_and_skips),
         cmocka_unit_test (test_identity),
+        cmocka_unit_test (test_identity_from_key),
         cmocka_unit_test (test_backoff),
         cmocka_unit_test (test_signature),
         cmocka_unit_test (test_retryable),
