@@ -33,6 +33,7 @@ typedef struct {
     intake_kind_t kind;
     char hash [41];            // SHA-1 of body type + packed body
     int64_t started_us;        // monotonic, for the latency metric
+    char via_key [41];         // sender's CURVE public key (Z85); "" with CURVE off
 
     //  the decision
     int status;                // Leadline__V1__Status; 0 = not decided yet

@@ -310,7 +310,8 @@ s_hash (const ll_envelope_t *req, char out [41])
 //  or -1 after an Error reply (status FORBIDDEN) naming the rule.
 static int
 s_authorize (intake_server_t *self, zframe_t *frame, ll_envelope_t *req,
-             zframe_t *identity, zframe_t *delimiter, char sender [64])
+             zframe_t *identity, zframe_t *delimiter, char sender [64],
+             char via_key [41])
 {
     if (!ll_auth_enabled (self->ctx->auth)) {
         //  The connection's routing id stands for the sender.
@@ -326,6 +327,7 @@ s_authorize (intake_server_t *self, zframe_t *frame, ll_envelope_t *req,
     if (ll_auth_principal (self->ctx->auth, frame, &who, message, sizeof message) == 0) {
         if (strcmp (who.kind, need) == 0) {
             snprintf (sender, 64, "key:%s", who.public_key);
+            snprintf (via_key, 41, "%s", who.public_key);
             if (req->sender != protobuf_c_empty_string)
                 free (req->sender);
             req->sender = strdup (who.subject);
@@ -493,7 +495,8 @@ s_read_item (intake_server_t *self)
         }
     }
     char sender [64];
-    if (s_authorize (self, frame, req, identity, delimiter, sender)) {
+    char via_key [41] = "";
+    if (s_authorize (self, frame, req, identity, delimiter, sender, via_key)) {
         ll_envelope_free (&req);
         goto done;
     }
@@ -512,6 +515,7 @@ s_read_item (intake_server_t *self)
     item->kind = kind;
     item->same_as = -1;
     item->started_us = started;
+    snprintf (item->via_key, sizeof item->via_key, "%s", via_key);
     s_hash (req, item->hash);
 done:
     zframe_destroy (&identity);

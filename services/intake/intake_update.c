@@ -286,7 +286,30 @@ s_apply (intake_ctx_t *ctx, intake_item_t *item, const intake_lead_state_t *lead
         event->body_case = LEADLINE__V1__ENVELOPE__BODY_LEAD_REASSIGNED;
         event->lead_reassigned = ev;
     }
-    return 0;
+    //  The audit row, in the same transaction as the change: who (the
+    //  actor, which with CURVE on is the key's subject), when, which key.
+    if (event->body_case == LEADLINE__V1__ENVELOPE__BODY__NOT_SET)
+        return 0;                   // nothing changed (already assigned there)
+    char detail [120];
+    const char *action;
+    if (req->body_case == LEADLINE__V1__ENVELOPE__BODY_RECORD_CONTACT) {
+        action = "contact";
+        snprintf (detail, sizeof detail, "%s", req->record_contact->kind
+                  == LEADLINE__V1__CONTACT_KIND__CONTACT_KIND_CONTACTED ? "contacted" : "attempt");
+    }
+    else
+    if (req->body_case == LEADLINE__V1__ENVELOPE__BODY_RECORD_OUTCOME) {
+        static const char *names [] = { "", "won", "lost", "no_interest" };
+        action = "outcome";
+        snprintf (detail, sizeof detail, "%s", names [req->record_outcome->outcome]);
+    }
+    else {
+        action = "reassign";
+        snprintf (detail, sizeof detail, "from %.40s to %.40s", lead->rep_id,
+                  req->reassign->new_rep_id);
+    }
+    return intake_store_audit (store, lead_id, action, actor, item->via_key, now_us,
+                               req->idempotency_key, detail, sqlstate);
 }
 
 //  Frees what s_apply allocated for the event (the rest is borrowed).

@@ -159,8 +159,35 @@ main (void)
         r = tc_contact (rep, "k-own-contact", lead_id, rep_id, 1);
         CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own rep: %s", s_message (r));
         ll_envelope_free (&r);
+        r = tc_outcome (rep, "k-own-outcome", lead_id, rep_id,
+                        LEADLINE__V1__OUTCOME__OUTCOME_WON, 1250000, NULL);
+        CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own outcome: %s",
+               s_message (r));
+        ll_envelope_free (&r);
         tc_client_destroy (&rep);
     }
+
+    //  The audit trail read back: the card carries the terminal key it came
+    //  through; each change has one row naming the rep, the rep's key, the
+    //  time and the command's key. The refused commands left no row.
+    const char *own_key = strcmp (rep_id, "M1") == 0 ? rep_m1 : rep_m2;
+    char sql [1200];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.leads WHERE id = $1::uuid "
+              "AND submitted_key = '%s' AND station_id = 'S-MAIN'", term_main);
+    CHECK (tc_db_long (db, sql, lead_id) == 1, "lead %s does not name the terminal key "
+           "it came through", lead_id);
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.leads WHERE submitted_key IS NULL",
+                       NULL) == 0, "a lead submitted with CURVE on has no key");
+    snprintf (sql, sizeof sql, "SELECT (string_agg (action || '|' || actor || '|' || "
+              "coalesce (via_key, '-') || '|' || a.idempotency_key || '|' || detail, ';' "
+              "ORDER BY a.id) = 'contact|%s|%s|k-own-contact|attempt;"
+              "outcome|%s|%s|k-own-outcome|won' AND bool_and (a.at >= l.entered_at))::int "
+              "FROM intake.audit a JOIN intake.leads l ON l.id = a.lead_id "
+              "WHERE a.lead_id = $1::uuid", rep_id, own_key, rep_id, own_key);
+    CHECK (tc_db_long (db, sql, lead_id) == 1, "the audit rows of lead %s are not "
+           "contact then outcome by %s through its key", lead_id, rep_id);
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.audit", NULL) == 2,
+           "refused updates left audit rows");
 
     //  Revoked: the live connection is refused within seconds.
     CHECK (tc_sh ("'%s' admin keys revoke --subject S-MAIN >/dev/null 2>&1",
