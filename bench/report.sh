@@ -2,7 +2,9 @@
 # reports computed by plain SQL over the raw per-lead table, on one data set
 # built by bench/report_gen.sql, in one run:
 #   - station summary and district review over HTTP from leadline-reporting
-#     (what a person waits for: SQL, building, rendering), p50/p99;
+#     (what a person waits for: SQL, building, rendering), p50/p99, with
+#     the report cache off (every report built from the roll-ups) and on
+#     (each request asked a second time: answered from memory);
 #   - the same reports' SQL from the roll-ups (pgbench, the service's own
 #     statements) and from lead_fact alone (pgbench, plain SQL: GROUP BY over
 #     the leads of the station or district, indexed by (station_id,
@@ -12,13 +14,25 @@
 # BENCH_REPORT_DISTRICTS (50) x 20 offices x 5 stations x 60 employees.
 # BENCH_REPORT_REQUESTS (2000) station requests, a quarter as many district
 # reviews; BENCH_REPORT_SECONDS (30) per pgbench run.
+# BENCH_REPORT_DATA=DIR keeps the cluster and its data set in DIR (stopped,
+# not removed, at the end) and reuses them when DIR already holds a data set
+# of the same size: build it once, measure many times.
 source "$(dirname "$0")/lib.sh"
-bench_cluster
+leads=${BENCH_REPORT_LEADS:-1000000}
+if [ -n "${BENCH_REPORT_DATA:-}" ]; then
+  mkdir -p "$BENCH_REPORT_DATA"
+  BENCH_PGDIR=$(cd "$BENCH_REPORT_DATA" && pwd)
+  trap 'for p in ${BENCH_PIDS:-}; do kill -9 "$p" 2>/dev/null || true; done; "$pgc" stop "$BENCH_PGDIR" >/dev/null 2>&1 || true' EXIT
+  export LEADLINE_DB=$(PG_FSYNC=on "$pgc" start "$BENCH_PGDIR")
+  export BENCH_PGDIR
+  PGBENCH="$("$pgc" bindir "$BENCH_PGDIR")/pgbench"
+else
+  bench_cluster
+fi
 bin="$bench_build/bin"
 tbin="$bench_build/tests/bin"
 work="$BENCH_PGDIR/report-bench"
 mkdir -p "$work"
-leads=${BENCH_REPORT_LEADS:-1000000}
 districts=${BENCH_REPORT_DISTRICTS:-50}
 opd=20; spo=5; eps=60
 stations=$((districts * opd * spo))
@@ -27,13 +41,16 @@ secs=${BENCH_REPORT_SECONDS:-30}
 
 "$bin/leadline-intake" migrate >/dev/null 2>&1        # creates schema org
 "$bin/leadline-reporting" migrate >/dev/null 2>&1
-t0=$(now)
-psql "$LEADLINE_DB" -qX -v leads="$leads" -v districts="$districts" -v opd=$opd -v spo=$spo \
-  -v eps=$eps -f "$(dirname "$0")/report_gen.sql" >"$work/gen.log" 2>&1 \
-  || { tail "$work/gen.log" >&2; exit 1; }
+if [ "$(cat "$work/data-set" 2>/dev/null)" != "$leads $districts" ]; then
+  t0=$(now)
+  psql "$LEADLINE_DB" -qX -v leads="$leads" -v districts="$districts" -v opd=$opd -v spo=$spo \
+    -v eps=$eps -f "$(dirname "$0")/report_gen.sql" >"$work/gen.log" 2>&1 \
+    || { tail "$work/gen.log" >&2; exit 1; }
+  echo "$leads $districts" >"$work/data-set"
+  figure report_data_build_seconds "$(elapsed "$t0" "$(now)")" s
+fi
 figure report_data_leads "$leads" leads
 figure report_data_stations "$stations" stations
-figure report_data_build_seconds "$(elapsed "$t0" "$(now)")" s
 figure report_lead_fact_size "$(psql "$LEADLINE_DB" -qAtX -c \
   "SELECT pg_total_relation_size('reporting.lead_fact') / 1048576")" MiB
 figure report_rollups_size "$(psql "$LEADLINE_DB" -qAtX -c \
@@ -42,28 +59,45 @@ figure report_rollups_size "$(psql "$LEADLINE_DB" -qAtX -c \
    WHERE n.nspname = 'reporting' AND c.relname LIKE 'rollup\_%' AND c.relkind = 'r'")" MiB
 
 # The service, as deployed, with its clock near the fiscal year's end so
-# every period asked for is over. Nothing publishes; no producer runs.
-port=$(( 21000 + RANDOM % 20000 ))
+# every period asked for is over. Nothing publishes; no producer runs. Two
+# instances: one with the report cache off (every request is built from the
+# roll-ups) and one with it on (as deployed).
 echo $(( $(date -u -d 2027-09-20T18:00:00Z +%s) * 1000000 )) >"$work/clock"
-LEADLINE_CLOCK_FILE="$work/clock" LEADLINE_REPORTING_HTTP="127.0.0.1:$port" \
-LEADLINE_REPORTING_PUBLISH=no LEADLINE_REPORTING_PUB="ipc://$work/pub" \
-LEADLINE_REPORTING_REPLAY="ipc://$work/replay" \
-LEADLINE_REPORTING_INTAKE_PUB="ipc://$work/none1" LEADLINE_REPORTING_INTAKE_REPLAY="ipc://$work/none2" \
-LEADLINE_REPORTING_SLA_PUB="ipc://$work/none3" LEADLINE_REPORTING_SLA_REPLAY="ipc://$work/none4" \
-  "$bin/leadline-reporting" run 2>"$work/reporting.log" & BENCH_PIDS="$!"
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+# start_reporting PORT CACHE_MB
+start_reporting() {
+  LEADLINE_CLOCK_FILE="$work/clock" LEADLINE_REPORTING_HTTP="127.0.0.1:$1" \
+  LEADLINE_REPORTING_PUBLISH=no LEADLINE_REPORTING_CACHE_MB="$2" \
+  LEADLINE_REPORTING_PUB="ipc://$work/pub$1" LEADLINE_REPORTING_REPLAY="ipc://$work/replay$1" \
+  LEADLINE_INTAKE_PUB_CONNECT="ipc://$work/none1" LEADLINE_INTAKE_REPLAY_CONNECT="ipc://$work/none2" \
+  LEADLINE_SLA_PUB_CONNECT="ipc://$work/none3" LEADLINE_SLA_REPLAY_CONNECT="ipc://$work/none4" \
+  LEADLINE_REPORTING_INTAKE_PUB="ipc://$work/none1" LEADLINE_REPORTING_INTAKE_REPLAY="ipc://$work/none2" \
+  LEADLINE_REPORTING_SLA_PUB="ipc://$work/none3" LEADLINE_REPORTING_SLA_REPLAY="ipc://$work/none4" \
+    "$bin/leadline-reporting" run 2>>"$work/reporting.log" & BENCH_PIDS="${BENCH_PIDS:-} $!"
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && break; sleep 0.1; done
+}
+port=$(( 21000 + RANDOM % 20000 )); cport=$((port + 1))
+start_reporting "$port" 0
+start_reporting "$cport" 64
 
 # Request lists: random stations and periods P01..P25, districts and
-# quarters Q1..Q3, the same seed every run.
-awk -v n="$requests" -v s="$stations" -v port="$port" 'BEGIN { srand(7);
-  for (i = 0; i < n; i++)
-    printf "http://127.0.0.1:%d/reports/station?station=S%05d&period=FY2027P%02d&format=json\n",
-           port, 1 + int(rand() * s), 1 + int(rand() * 25) }' >"$work/station.urls"
-awk -v n="$((requests / 4))" -v d="$districts" -v port="$port" 'BEGIN { srand(8);
-  for (i = 0; i < n; i++)
-    printf "http://127.0.0.1:%d/reports/district?district=D%02d&quarter=FY2027Q%d&format=json\n",
-           port, 1 + int(rand() * d), 1 + int(rand() * 3) }' >"$work/district.urls"
-head -n 200 "$work/station.urls" >"$work/warm.urls"; head -n 20 "$work/district.urls" >>"$work/warm.urls"
+# quarters Q1..Q3, the same seed every run; the warm-up (store pages into
+# memory) uses other stations.
+urls() {   # urls PORT SEED N KIND
+  awk -v n="$3" -v s="$stations" -v d="$districts" -v port="$1" -v seed="$2" -v kind="$4" 'BEGIN {
+    srand(seed);
+    for (i = 0; i < n; i++)
+      if (kind == "station")
+        printf "http://127.0.0.1:%d/reports/station?station=S%05d&period=FY2027P%02d&format=json\n",
+               port, 1 + int(rand() * s), 1 + int(rand() * 25)
+      else
+        printf "http://127.0.0.1:%d/reports/district?district=D%02d&quarter=FY2027Q%d&format=json\n",
+               port, 1 + int(rand() * d), 1 + int(rand() * 3) }'
+}
+urls "$port" 7 "$requests" station >"$work/station.urls"
+urls "$port" 8 "$((requests / 4))" district >"$work/district.urls"
+urls "$cport" 7 "$requests" station >"$work/station-cached.urls"
+urls "$cport" 8 "$((requests / 4))" district >"$work/district-cached.urls"
+{ urls "$port" 9 200 station; urls "$port" 10 20 district; } >"$work/warm.urls"
 "$tbin/rp_bench" "$work/warm.urls" >/dev/null
 
 # percentile FILE: "p50 p99" of pgbench's per-transaction log (microseconds
@@ -125,10 +159,17 @@ SELECT office_id, count(DISTINCT employee_id) FROM reporting.lead_fact WHERE dis
 SELECT reporting.term_period(card_day), count(*), count(*) FILTER (WHERE NOT duplicate), count(*) FILTER (WHERE NOT duplicate AND outcome = 1) FROM reporting.lead_fact WHERE district_id = 'D' || lpad(:d::text, 2, '0') AND card_day BETWEEN (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1)) AND (make_date(2026 + (:q > 1)::int, (9 + (:q - 1) * 3) % 12 + 1, 1) + interval '3 months' - interval '1 day')::date GROUP BY 1;
 SQL
 
-read -r st50 st99 _ < <("$tbin/rp_bench" "$work/station.urls" | tr ' ' '\n' | awk -F= '
-  $1 == "p50" { a = $2 } $1 == "p99" { b = $2 } END { print a, b }')
-read -r di50 di99 _ < <("$tbin/rp_bench" "$work/district.urls" | tr ' ' '\n' | awk -F= '
-  $1 == "p50" { a = $2 } $1 == "p99" { b = $2 } END { print a, b }')
+# rp_bench_p URLFILE: "p50 p99" in ms.
+rp_bench_p() {
+  "$tbin/rp_bench" "$1" | tr ' ' '\n' | awk -F= '$1 == "p50" { a = $2 } $1 == "p99" { b = $2 } END { print a, b }'
+}
+read -r st50 st99 < <(rp_bench_p "$work/station.urls")
+read -r di50 di99 < <(rp_bench_p "$work/district.urls")
+# Cached: a first pass fills the cache (the roll-up path), the second is
+# measured (every request a repeat, answered from memory).
+rp_bench_p "$work/station-cached.urls" >/dev/null; rp_bench_p "$work/district-cached.urls" >/dev/null
+read -r sc50 sc99 < <(rp_bench_p "$work/station-cached.urls")
+read -r dc50 dc99 < <(rp_bench_p "$work/district-cached.urls")
 read -r sr50 sr99 < <(pgbench_report station_rollup "$work/station_rollup.sql")
 read -r sx50 sx99 < <(pgbench_report station_raw "$work/station_raw.sql")
 read -r dr50 dr99 < <(pgbench_report district_rollup "$work/district_rollup.sql")
@@ -136,21 +177,30 @@ read -r dx50 dx99 < <(pgbench_report district_raw "$work/district_raw.sql")
 
 figure report_station_http_p50 "$st50" ms
 figure report_station_http_p99 "$st99" ms
+figure report_station_http_cached_p50 "$sc50" ms
+figure report_station_http_cached_p99 "$sc99" ms
 figure report_station_rollup_sql_p50 "$sr50" ms
 figure report_station_rollup_sql_p99 "$sr99" ms
 figure report_station_raw_sql_p50 "$sx50" ms
 figure report_station_raw_sql_p99 "$sx99" ms
 figure report_district_http_p50 "$di50" ms
 figure report_district_http_p99 "$di99" ms
+figure report_district_http_cached_p50 "$dc50" ms
+figure report_district_http_cached_p99 "$dc99" ms
 figure report_district_rollup_sql_p50 "$dr50" ms
 figure report_district_rollup_sql_p99 "$dr99" ms
 figure report_district_raw_sql_p50 "$dx50" ms
 figure report_district_raw_sql_p99 "$dx99" ms
 # How many times faster than plain SQL over the raw table: the whole HTTP
-# report (SQL + building + rendering + HTTP), and the SQL alone.
+# report built from the roll-ups (SQL + building + rendering + HTTP), the
+# same answered from the report cache, and the SQL alone.
 ratio report_station_raw_sql_vs_http_p99 "$sx99" "$st99"
 ratio report_station_raw_sql_vs_http_p50 "$sx50" "$st50"
+ratio report_station_raw_sql_vs_http_cached_p99 "$sx99" "$sc99"
+ratio report_station_raw_sql_vs_http_cached_p50 "$sx50" "$sc50"
 ratio report_station_raw_sql_vs_rollup_sql_p50 "$sx50" "$sr50"
 ratio report_district_raw_sql_vs_http_p99 "$dx99" "$di99"
 ratio report_district_raw_sql_vs_http_p50 "$dx50" "$di50"
+ratio report_district_raw_sql_vs_http_cached_p99 "$dx99" "$dc99"
+ratio report_district_raw_sql_vs_http_cached_p50 "$dx50" "$dc50"
 ratio report_district_raw_sql_vs_rollup_sql_p50 "$dx50" "$dr50"

@@ -4,6 +4,7 @@
     relay of stream "reporting" and the publisher of station reports; the
     HTTP thread serves the reports on its own store connection. */
 #include "reporting_apply.h"
+#include "reporting_cache.h"
 #include "reporting_http.h"
 #include "reporting_publish.h"
 #include "ll_config.h"
@@ -40,7 +41,9 @@ static const ll_service_info_t s_info = {
         "                                   percent (default 95)\n"
         "  LEADLINE_REPORTING_PUBLISH       publish station reports at each period end (default yes)\n"
         "  LEADLINE_REPORTING_PUBLISH_MS    how often to look for due reports, ms (default 1000)\n"
-        "  LEADLINE_REPORTING_PUBLISH_BATCH most reports published per look (default 20)\n",
+        "  LEADLINE_REPORTING_PUBLISH_BATCH most reports published per look (default 20)\n"
+        "  LEADLINE_REPORTING_CACHE_MB      memory for finished reports, MiB (default 64; 0 = off)\n"
+        "  LEADLINE_REPORTING_CACHE_SECONDS oldest a cached report may be, seconds (default 60)\n",
 };
 
 static int
@@ -86,14 +89,16 @@ typedef struct {
     ll_relay_t *relay;
     reporting_publisher_t *publisher;
     bool publish;
+    reporting_cache_t *cache;
 } service_t;
 
 static int
 s_publish_timer (zloop_t *loop, int timer_id, void *arg)
 {
     service_t *self = arg;
-    if (self->publish)
-        reporting_publisher_tick (self->publisher);
+    //  A published report changes the district review's mandates.
+    if (self->publish && reporting_publisher_tick (self->publisher) > 0)
+        reporting_cache_clear (self->cache);
     return 0;
 }
 
@@ -146,8 +151,20 @@ main (int argc, char **argv)
                  "are percentages between 0 and 100\n", s_info.binary);
         return 2;
     }
-    service_t self = { .publish = ll_config_bool ("LEADLINE_REPORTING_PUBLISH", true) };
-    reporting_http_t *pages = reporting_http_new (conninfo, target, goal);
+    long cache_mb = ll_config_int ("LEADLINE_REPORTING_CACHE_MB", 64);
+    long cache_s = ll_config_int ("LEADLINE_REPORTING_CACHE_SECONDS", 60);
+    if (cache_mb < 0 || cache_mb > 65536 || cache_s <= 0) {
+        fprintf (stderr, "%s: LEADLINE_REPORTING_CACHE_MB is 0 (off) to 65536 and "
+                 "LEADLINE_REPORTING_CACHE_SECONDS a positive number of seconds\n", s_info.binary);
+        return 2;
+    }
+    service_t self = {
+        .publish = ll_config_bool ("LEADLINE_REPORTING_PUBLISH", true),
+        .cache = reporting_cache_new ((size_t) cache_mb << 20, (int64_t) cache_s * 1000000),
+    };
+    if (!self.cache)
+        return 1;
+    reporting_http_t *pages = reporting_http_new (conninfo, target, goal, self.cache);
     const char *http_addr = ll_config_str ("LEADLINE_REPORTING_HTTP", "127.0.0.1:9103");
     self.http = ll_http_start (http_addr);
     if ((!self.http && strcmp (http_addr, "0") != 0) || !pages)
@@ -159,7 +176,8 @@ main (int argc, char **argv)
     zsys_set_linger (0);
     zloop_t *loop = zloop_new ();
     int rc = 1;
-    self.sub = ll_subscriber_new (conninfo, "reporting", reporting_apply, NULL);
+    reporting_apply_t *applier = reporting_apply_new (self.cache, loop);
+    self.sub = applier ? ll_subscriber_new (conninfo, "reporting", reporting_apply, applier) : NULL;
     self.relay = ll_relay_new (conninfo, "reporting", "reporting",
         ll_config_str ("LEADLINE_REPORTING_PUB", "tcp://*:7131"),
         ll_config_str ("LEADLINE_REPORTING_REPLAY", "tcp://*:7132"));
@@ -168,6 +186,7 @@ main (int argc, char **argv)
     if (!self.sub || !self.relay || !self.publisher)
         goto done;
     ll_subscriber_on_connect (self.sub, reporting_apply_prepare);
+    ll_subscriber_on_flush (self.sub, reporting_apply_flush);
     if (ll_subscriber_follow (self.sub, "intake",
             ll_config_str ("LEADLINE_REPORTING_INTAKE_PUB", "tcp://127.0.0.1:7101"),
             ll_config_str ("LEADLINE_REPORTING_INTAKE_REPLAY", "tcp://127.0.0.1:7102"))
@@ -199,5 +218,7 @@ done:
     ll_relay_destroy (&self.relay);
     reporting_publisher_destroy (&self.publisher);
     zloop_destroy (&loop);
+    reporting_apply_destroy (&applier);
+    reporting_cache_destroy (&self.cache);
     return rc;
 }

@@ -4,6 +4,7 @@
     error), with 400 for a bad request, 404 for an unknown id, 503 when the
     store is away. */
 #include "reporting_http.h"
+#include "reporting_cache.h"
 #include "reporting_queries.h"
 #include "reporting_period.h"
 #include "ll_clock.h"
@@ -19,10 +20,12 @@ struct reporting_http {
     PGconn *conn;              // owned by the HTTP thread
     double target_pct;
     double deadline_goal;
+    reporting_cache_t *cache;  // may be NULL; not owned
 };
 
 reporting_http_t *
-reporting_http_new (const char *conninfo, double target_pct, double deadline_goal)
+reporting_http_new (const char *conninfo, double target_pct, double deadline_goal,
+                    reporting_cache_t *cache)
 {
     reporting_http_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -34,6 +37,7 @@ reporting_http_new (const char *conninfo, double target_pct, double deadline_goa
     }
     self->target_pct = target_pct;
     self->deadline_goal = deadline_goal;
+    self->cache = cache;
     return self;
 }
 
@@ -136,6 +140,35 @@ s_published (reporting_http_t *self, report_ctx_t *ctx, const char *query, int f
     return body;
 }
 
+//  The scopes whose changes make a cached report of `kind` stale (see
+//  reporting_cache.h); -1 for a request that is not cached.
+static int
+s_cache_tags (const char *kind, const char *query, char *tags, size_t size)
+{
+    char id [128];
+    const char *param = NULL;
+    char prefix = 'D';
+    if (strcmp (kind, "station") == 0)
+        param = "station", prefix = 'S';
+    else
+    if (strcmp (kind, "carrier") == 0)
+        param = "employee", prefix = 'E';
+    else
+    if (strcmp (kind, "district") == 0 || strcmp (kind, "campaign") == 0)
+        param = "district";
+    if (!param)
+        return -1;
+    s_arg (query, param, id, sizeof id);
+    if (!*id && strcmp (kind, "campaign") == 0)
+        snprintf (tags, size, "*");     // every district's leads count
+    else
+    if (!*id)
+        return -1;                      // an error reply: not cached
+    else
+        snprintf (tags, size, "%c:%s", prefix, id);
+    return 0;
+}
+
 static char *
 s_render (report_t *report, int format, size_t *len)
 {
@@ -163,6 +196,23 @@ reporting_http_handle (void *arg, const char *url, const char *query, int *statu
     char *out = NULL;
     size_t len = 0;
     report_t *report = NULL;
+    //  A finished report asked for again comes from the cache (the stored
+    //  copies of published reports are one row away: not cached).
+    char key [1024] = "", tags [300] = "";
+    uint64_t epoch = 0;
+    bool cacheable = self->cache && format >= 0 && strcmp (kind, "published") != 0
+                  && s_cache_tags (kind, query, tags, sizeof tags) == 0
+                  && (size_t) snprintf (key, sizeof key, "%s?%s", url, query ? query : "")
+                     < sizeof key;
+    if (cacheable) {
+        epoch = reporting_cache_epoch (self->cache);
+        out = reporting_cache_get (self->cache, key, ctx.now_us, &len);
+        ll_metric_inc ("leadline_reporting_cache_total", out ? "result=\"hit\"" : "result=\"miss\"",
+                       "report requests answered from the report cache (hit) or built (miss)");
+    }
+    if (out)
+        ;
+    else
     if (format < 0) {
         format = REPORT_FORMAT_TEXT;
         report_fail (&ctx, 400, "use format=text, csv, json or html",
@@ -225,6 +275,8 @@ reporting_http_handle (void *arg, const char *url, const char *query, int *statu
         if (report)
             out = s_render (report, format, &len);
         report_destroy (&report);
+        if (out && cacheable)
+            reporting_cache_put (self->cache, key, tags, epoch, ctx.now_us, out, len);
         //  A broken connection is dropped; the next request reconnects.
         if (ctx.status == 503 && PQstatus (self->conn) != CONNECTION_OK) {
             PQfinish (self->conn);

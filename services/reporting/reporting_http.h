@@ -14,7 +14,10 @@
 
 typedef struct reporting_http reporting_http_t;
 
-reporting_http_t *reporting_http_new (const char *conninfo, double target_pct, double deadline_goal);
+typedef struct reporting_cache reporting_cache_t;
+//  `cache` (may be NULL) keeps finished reports; not owned.
+reporting_http_t *reporting_http_new (const char *conninfo, double target_pct, double deadline_goal,
+                                      reporting_cache_t *cache);
 void reporting_http_destroy (reporting_http_t **self_p);
 
 //  ll_http_handler_fn for the prefix "/reports"; arg is the reporting_http_t.

@@ -17,6 +17,8 @@
       sla    deadline_breached lead deadline at_us
       sla    escalation      lead level at_us
       -      pause           ms      (commit what is pending, wait, go on)
+      -      hold                    (commit what is pending, wait until the
+                                     file RP_EVENTS.go exists, go on)
     Environment: LEADLINE_DB, RP_EVENTS (the file), RP_TX (events per
     transaction, 100), RP_RATE (events per second, 0 = as fast as it can),
     RP_INTAKE_PUB / RP_INTAKE_REPLAY / RP_SLA_PUB / RP_SLA_REPLAY (binds). */
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_FIELDS 16
 
@@ -49,6 +52,7 @@ typedef struct {
     long rate;
     int64_t started_us;
     int64_t resume_us;      // after a pause
+    char go [1024];         // a hold waits for this file
     size_t made;
     bool done;
 } producer_t;
@@ -274,6 +278,11 @@ s_produce (zloop_t *loop, int timer_id, void *arg)
             i++;
             break;
         }
+        if (strcmp (self->lines [i].type, "hold") == 0) {
+            if (!self->go [0] || access (self->go, F_OK) != 0)
+                break;          // commit what is before it; look again next tick
+            continue;           // released: go on past it
+        }
         if (s_append (self->conn, &self->lines [i])) {
             ll_db_rollback (self->conn);
             return 0;
@@ -296,6 +305,7 @@ main (void)
     producer_t self = { 0 };
     self.tx = ll_config_int ("RP_TX", 100);
     self.rate = ll_config_int ("RP_RATE", 0);
+    snprintf (self.go, sizeof self.go, "%s.go", ll_config_str ("RP_EVENTS", "events.tsv"));
     if (s_load (&self, ll_config_str ("RP_EVENTS", "events.tsv")))
         return 1;
     self.conn = ll_db_connect (ll_config_db (), 10000);
