@@ -285,9 +285,13 @@ s_send_reply (intake_server_t *self, intake_item_t *item)
 }
 
 //  SHA-1 of the body's type and its packed bytes: what "the same request"
-//  means for a retry.
+//  means for a retry. With CURVE on, the sender the key stands for (station
+//  or person) is part of it too: the same bytes replayed through another
+//  station's or person's key are another request, so they get CONFLICT,
+//  never the first sender's stored reply. The key itself is not hashed, so
+//  a retry through a rotated key of the same station still matches.
 static void
-s_hash (const ll_envelope_t *req, char out [41])
+s_hash (const ll_envelope_t *req, bool by_key, char out [41])
 {
     //  Every body case is a message pointer in the same union slot.
     const ProtobufCMessage *body = (const ProtobufCMessage *) req->submit_lead;
@@ -299,6 +303,10 @@ s_hash (const ll_envelope_t *req, char out [41])
     const char *type = ll_envelope_type_name (req);
     zdigest_update (digest, (const byte *) type, strlen (type) + 1);
     zdigest_update (digest, buf, size);
+    if (by_key && req->sender) {
+        zdigest_update (digest, (const byte *) "\0sender\0", 8);
+        zdigest_update (digest, (const byte *) req->sender, strlen (req->sender));
+    }
     snprintf (out, 41, "%s", zdigest_string (digest));
     zdigest_destroy (&digest);
     free (buf);
@@ -516,7 +524,7 @@ s_read_item (intake_server_t *self)
     item->same_as = -1;
     item->started_us = started;
     snprintf (item->via_key, sizeof item->via_key, "%s", via_key);
-    s_hash (req, item->hash);
+    s_hash (req, *via_key != 0, item->hash);
 done:
     zframe_destroy (&identity);
     zframe_destroy (&delimiter);
