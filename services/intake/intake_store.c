@@ -27,6 +27,10 @@ typedef struct {
 } s_stmt_t;
 
 static const s_stmt_t s_stmts [] = {
+    //  Submissions of every intake instance take turns, a batch at a time:
+    //  duplicate detection and round robin read, then write.
+    { "writer_lock",
+      "SELECT pg_advisory_xact_lock (hashtext ('leadline.intake.writer'))" },
     { "org_lookup",
       "SELECT u.i, s.id IS NOT NULL, coalesce (s.office_id, ''), coalesce (o.district_id, ''),"
       "       e.id IS NOT NULL, coalesce (e.station_id, '')"
@@ -215,22 +219,6 @@ intake_store_connect (intake_store_t *self)
     }
     PQsetNoticeProcessor (conn, NULL, NULL);
     PQclear (PQexec (conn, "SET client_min_messages = warning"));
-    PGresult *res = PQexec (conn,
-        "SELECT pg_try_advisory_lock (hashtext ('leadline.intake.writer'))");
-    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
-        PQclear (res);
-        char err [200];
-        s_conn_error (conn, err, sizeof err);
-        snprintf (why, sizeof why, "cannot take the writer lock: %s", err);
-        goto fail;
-    }
-    bool locked = strcmp (PQgetvalue (res, 0, 0), "t") == 0;
-    PQclear (res);
-    if (!locked) {
-        snprintf (why, sizeof why, "another leadline-intake holds the writer lock; "
-                  "standing by until it stops");
-        goto fail;
-    }
     for (size_t i = 0; i < N_STMTS; i++)
         if (ll_db_prepare (conn, s_stmts [i].name, s_stmts [i].sql)) {
             snprintf (why, sizeof why, "cannot prepare %s (is the schema current? "
@@ -244,7 +232,7 @@ intake_store_connect (intake_store_t *self)
     self->conn = conn;
     self->ready = true;
     self->why [0] = 0;
-    ll_info ("store.ready", "connected to PostgreSQL, holding the writer lock");
+    ll_info ("store.ready", "connected to PostgreSQL");
     return 0;
 fail:
     if (strcmp (why, self->why) != 0)
@@ -298,6 +286,20 @@ s_exec (intake_store_t *self, const char *sql)
 }
 
 int intake_store_begin (intake_store_t *self) { return s_exec (self, "BEGIN"); }
+
+static int s_run_void (intake_store_t *self, const char *name, int nparams,
+                       const char *const *params, char *sqlstate);
+
+int
+intake_store_begin_writer (intake_store_t *self, char *sqlstate)
+{
+    if (intake_store_begin (self))
+        return -1;
+    if (s_run_void (self, "writer_lock", 0, NULL, sqlstate) == 0)
+        return 0;
+    intake_store_rollback (self);
+    return -1;
+}
 int intake_store_savepoint (intake_store_t *self) { return s_exec (self, "SAVEPOINT card"); }
 int intake_store_release (intake_store_t *self) { return s_exec (self, "RELEASE SAVEPOINT card"); }
 int intake_store_rollback_to (intake_store_t *self) { return s_exec (self, "ROLLBACK TO SAVEPOINT card"); }

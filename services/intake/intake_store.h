@@ -3,9 +3,9 @@
     parameters; batch statements take arrays (`= ANY($1)`, `unnest`) so a
     batch of any size costs the same few round trips.
 
-    The store also owns the writer lock: only one intake writes at a time
-    (duplicate detection and round robin read-then-write), so `connect`
-    takes a session advisory lock and the store is not ready without it.
+    Several intake instances may serve at once: each batch of submissions
+    takes a transaction-scoped writer lock (duplicate detection and round
+    robin read, then write), so batches of all instances take turns.
 
     Functions return 0 on success or -1 on failure, leaving the SQLSTATE in
     `sqlstate` (6 bytes); intake_store_transient() then says whether the
@@ -24,7 +24,7 @@ typedef struct intake_store intake_store_t;
 intake_store_t *intake_store_new (const char *conninfo);
 void intake_store_destroy (intake_store_t **self_p);
 
-//  Connects (one try), takes the writer lock, prepares statements.
+//  Connects (one try) and prepares statements.
 //  0 when ready; -1 otherwise, with the reason in intake_store_why().
 int intake_store_connect (intake_store_t *self);
 bool intake_store_ready (intake_store_t *self);
@@ -37,6 +37,8 @@ bool intake_store_transient (intake_store_t *self, const char *sqlstate);
 PGconn *intake_store_conn (intake_store_t *self);
 
 int intake_store_begin (intake_store_t *self);
+//  BEGIN, then wait for the writer lock (held until commit or rollback).
+int intake_store_begin_writer (intake_store_t *self, char *sqlstate);
 int intake_store_commit (intake_store_t *self, char *sqlstate);
 void intake_store_rollback (intake_store_t *self);
 int intake_store_savepoint (intake_store_t *self);

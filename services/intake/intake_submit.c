@@ -457,7 +457,7 @@ static int
 s_attempt (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us, char *sqlstate)
 {
     strcpy (sqlstate, "08003");
-    if (intake_store_begin (ctx->store))
+    if (intake_store_begin_writer (ctx->store, sqlstate))
         return -1;
     if (s_process (ctx, items, n, now_us, sqlstate) == 0
     &&  intake_store_commit (ctx->store, sqlstate) == 0)
@@ -472,7 +472,7 @@ static int
 s_one_by_one (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
               char *sqlstate)
 {
-    if (intake_store_begin (ctx->store))
+    if (intake_store_begin_writer (ctx->store, sqlstate))
         return -1;
     for (size_t i = 0; i < n; i++) {
         intake_item_t *item = items [i];

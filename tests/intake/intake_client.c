@@ -355,11 +355,13 @@ s_count_ready (const char *path)
     return n;
 }
 
-void
-tc_env_start (tc_env_t *env)
+//  Starts leadline-intake logging to `log`; a `tag` gives it its own
+//  endpoints (a second instance on the same store). Waits until ready.
+static pid_t
+s_start (tc_env_t *env, const char *tag)
 {
     char log [400];
-    snprintf (log, sizeof log, "%s/intake.log", env->dir);
+    snprintf (log, sizeof log, "%s/intake%s%s.log", env->dir, tag ? "-" : "", tag ? tag : "");
     int before = s_count_ready (log);
     pid_t pid = fork ();
     assert (pid >= 0);
@@ -369,14 +371,24 @@ tc_env_start (tc_env_t *env)
             dup2 (fd, 2);
             close (fd);
         }
+        if (tag) {
+            static const char *const names [][2] = {
+                { "LEADLINE_INTAKE_ENDPOINT", "intake" },
+                { "LEADLINE_INTAKE_PUB", "pub" },
+                { "LEADLINE_INTAKE_REPLAY", "replay" },
+            };
+            for (size_t i = 0; i < 3; i++) {
+                char value [400];
+                snprintf (value, sizeof value, "ipc://%s/%s-%s", env->dir, names [i][1], tag);
+                setenv (names [i][0], value, 1);
+            }
+        }
         execl (env->intake_bin, env->intake_bin, "run", (char *) NULL);
         _exit (127);
     }
-    env->pid = pid;
-    env->starts++;
     for (int i = 0; i < 3000; i++) {          // up to 60 s on a loaded machine
         if (s_count_ready (log) > before)
-            return;
+            return pid;
         int status;
         if (waitpid (pid, &status, WNOHANG) == pid) {
             fprintf (stderr, "leadline-intake exited while starting; see %s\n", log);
@@ -386,7 +398,23 @@ tc_env_start (tc_env_t *env)
         usleep (20000);
     }
     fprintf (stderr, "leadline-intake did not become ready; see %s\n", log);
+    tc_sh ("tail -n 5 '%s' >&2", log);
+    kill (pid, SIGKILL);
     exit (1);
+}
+
+void
+tc_env_start (tc_env_t *env)
+{
+    env->pid = s_start (env, NULL);
+    env->starts++;
+}
+
+pid_t
+tc_env_start_other (tc_env_t *env, const char *tag, char *endpoint, size_t cap)
+{
+    snprintf (endpoint, cap, "ipc://%s/intake-%s", env->dir, tag);
+    return s_start (env, tag);
 }
 
 void

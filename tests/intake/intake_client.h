@@ -96,6 +96,10 @@ typedef struct {
 void tc_env_init (tc_env_t *env, const char *name);
 //  Starts intake and waits until it is ready. Exits the test on failure.
 void tc_env_start (tc_env_t *env);
+//  Starts another intake on the same store with its own endpoints, named
+//  by `tag` (its command endpoint is written to `endpoint`); waits until it
+//  is ready and returns its pid. Exits the test on failure.
+pid_t tc_env_start_other (tc_env_t *env, const char *tag, char *endpoint, size_t cap);
 //  SIGTERM (clean; checks exit 0) or SIGKILL.
 void tc_env_stop (tc_env_t *env, bool kill9);
 void tc_env_done (tc_env_t *env);

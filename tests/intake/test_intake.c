@@ -1,6 +1,6 @@
 /*  Intake against the real binary and a private PostgreSQL.
     Usage (from ctest, under tests/lib/with-pg):
-      test_intake invalid|retry|dup|assign|fairness|concurrent|updates|poison|events|pgdown
+      test_intake invalid|retry|dup|assign|fairness|concurrent|two|updates|poison|events|pgdown
     Each case starts its own leadline-intake, talks to it over a DEALER and
     checks the replies and what the store holds. No timing assertions:
     timeouts only bound how long a broken build can hang. */
@@ -9,6 +9,8 @@
 #include "ll_subscriber.h"
 #include "ll_uuid.h"
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -696,6 +698,93 @@ s_case_concurrent (tc_client_t *client, PGconn *db)
 }
 
 // ---------------------------------------------------------------------------
+//  two: two intake instances serve at once on one store
+
+typedef struct {
+    const char *endpoint;
+    int n;
+    int64_t completed_us;       // one card time for both senders
+    char (*leads) [40];
+} s_same_key_t;
+
+//  Sends each of `n` keys once, with the same card for a key everywhere.
+static void *
+s_same_keys (void *arg)
+{
+    s_same_key_t *t = arg;
+    tc_client_t *client = tc_client_new (t->endpoint);
+    for (int i = 0; i < t->n; i++) {
+        tc_card_t card;
+        tc_card_init (&card, "E1", "S-MAIN", 300000 + i);
+        card.card.card_completed_us = t->completed_us;
+        char key [64];
+        ll_envelope_t *reply = tc_submit_retry (client, &card, s_key (key, "both", i), 60000);
+        if (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_OK)
+            snprintf (t->leads [i], 40, "%s", reply->submit_reply->lead_id);
+        else
+            fprintf (stderr, "two: key %s through %s: status %d\n", key, t->endpoint,
+                     tc_status (reply));
+        ll_envelope_free (&reply);
+    }
+    tc_client_destroy (&client);
+    return NULL;
+}
+
+static void
+s_case_two (tc_client_t *client, PGconn *db)
+{
+    char other [300];
+    pid_t pid = tc_env_start_other (&s_env, "b", other, sizeof other);
+    printf ("two: a second intake is ready beside the first\n");
+
+    //  Terminals split between the two, all at once.
+    pthread_t threads [TERMINALS];
+    s_terminal_t terms [TERMINALS];
+    for (int i = 0; i < TERMINALS; i++) {
+        terms [i] = (s_terminal_t) { .index = i, .endpoint = i % 2 ? other : s_env.endpoint,
+                                     .leads = calloc (CARDS_EACH, 40) };
+        pthread_create (&threads [i], NULL, s_terminal, &terms [i]);
+    }
+    //  The same keys through both at the same time: one lead each.
+    enum { KEYS = 200 };
+    int64_t completed = ll_clock_now_us () - 3600LL * 1000000;
+    s_same_key_t same [2] = { { s_env.endpoint, KEYS, completed, calloc (KEYS, 40) },
+                              { other, KEYS, completed, calloc (KEYS, 40) } };
+    pthread_t same_threads [2];
+    for (int i = 0; i < 2; i++)
+        pthread_create (&same_threads [i], NULL, s_same_keys, &same [i]);
+    int ok [2] = { 0, 0 };
+    for (int i = 0; i < TERMINALS; i++) {
+        pthread_join (threads [i], NULL);
+        ok [i % 2] += terms [i].ok;
+        free (terms [i].leads);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join (same_threads [i], NULL);
+    printf ("two: acknowledged %d through the first, %d through the second\n", ok [0], ok [1]);
+    CHECK (ok [0] == TERMINALS / 2 * CARDS_EACH && ok [1] == TERMINALS / 2 * CARDS_EACH,
+           "every card acknowledged by the instance it went to: %d + %d", ok [0], ok [1]);
+    int agree = 0;
+    for (int k = 0; k < KEYS; k++)
+        agree += same [0].leads [k][0] && strcmp (same [0].leads [k], same [1].leads [k]) == 0;
+    CHECK (agree == KEYS, "a key sent to both gets one lead id from both: %d of %d", agree, KEYS);
+    free (same [0].leads);
+    free (same [1].leads);
+    long leads = s_leads (db);
+    CHECK (leads == TERMINALS * CARDS_EACH + KEYS, "the store holds each lead once: %ld", leads);
+    //  Both instances wrote the one stream: numbered 1..n without holes.
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.event_log", NULL)
+           == tc_db_long (db, "SELECT max(seq) FROM intake.event_log", NULL),
+           "the stream's sequence has no hole");
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.event_log", NULL) == 2 * leads,
+           "two events per lead");
+    kill (pid, SIGTERM);
+    int status = 0;
+    waitpid (pid, &status, 0);
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0, "the second stops cleanly");
+}
+
+// ---------------------------------------------------------------------------
 //  updates: only the assigned rep; managers reassign
 
 static void
@@ -1040,7 +1129,7 @@ int
 main (int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf (stderr, "usage: test_intake invalid|retry|dup|assign|fairness|concurrent|"
+        fprintf (stderr, "usage: test_intake invalid|retry|dup|assign|fairness|concurrent|two|"
                  "updates|poison|events|pgdown\n");
         return 2;
     }
@@ -1055,6 +1144,7 @@ main (int argc, char **argv)
     else if (strcmp (name, "assign") == 0) s_case_assign (client, db);
     else if (strcmp (name, "fairness") == 0) s_case_fairness (client, db);
     else if (strcmp (name, "concurrent") == 0) s_case_concurrent (client, db);
+    else if (strcmp (name, "two") == 0) s_case_two (client, db);
     else if (strcmp (name, "updates") == 0) s_case_updates (client, db);
     else if (strcmp (name, "poison") == 0) s_case_poison (client, db);
     else if (strcmp (name, "events") == 0) s_case_events (client, db);
