@@ -70,8 +70,6 @@ start_reporting() {
   LEADLINE_REPORTING_PUB="ipc://$work/pub$1" LEADLINE_REPORTING_REPLAY="ipc://$work/replay$1" \
   LEADLINE_INTAKE_PUB_CONNECT="ipc://$work/none1" LEADLINE_INTAKE_REPLAY_CONNECT="ipc://$work/none2" \
   LEADLINE_SLA_PUB_CONNECT="ipc://$work/none3" LEADLINE_SLA_REPLAY_CONNECT="ipc://$work/none4" \
-  LEADLINE_REPORTING_INTAKE_PUB="ipc://$work/none1" LEADLINE_REPORTING_INTAKE_REPLAY="ipc://$work/none2" \
-  LEADLINE_REPORTING_SLA_PUB="ipc://$work/none3" LEADLINE_REPORTING_SLA_REPLAY="ipc://$work/none4" \
     "$bin/leadline-reporting" run 2>>"$work/reporting.log" & BENCH_PIDS="${BENCH_PIDS:-} $!"
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && break; sleep 0.1; done
 }

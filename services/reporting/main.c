@@ -32,10 +32,12 @@ static const ll_service_info_t s_info = {
         "                                   (default 127.0.0.1:9103; 0 = off)\n"
         "  LEADLINE_REPORTING_PUB           event PUB, stream \"reporting\" (default tcp://*:7131)\n"
         "  LEADLINE_REPORTING_REPLAY        replay ROUTER (default tcp://*:7132)\n"
-        "  LEADLINE_REPORTING_INTAKE_PUB    intake's PUB to follow (default tcp://127.0.0.1:7101)\n"
-        "  LEADLINE_REPORTING_INTAKE_REPLAY intake's replay (default tcp://127.0.0.1:7102)\n"
-        "  LEADLINE_REPORTING_SLA_PUB       the SLA watcher's PUB (default tcp://127.0.0.1:7111)\n"
-        "  LEADLINE_REPORTING_SLA_REPLAY    the SLA watcher's replay (default tcp://127.0.0.1:7112)\n"
+        "  LEADLINE_INTAKE_PUB_CONNECT      intake's PUB to follow (default tcp://127.0.0.1:7101)\n"
+        "  LEADLINE_INTAKE_REPLAY_CONNECT   intake's replay (default tcp://127.0.0.1:7102)\n"
+        "  LEADLINE_SLA_PUB_CONNECT         the SLA watcher's PUB (default tcp://127.0.0.1:7111)\n"
+        "  LEADLINE_SLA_REPLAY_CONNECT      the SLA watcher's replay (default tcp://127.0.0.1:7112)\n"
+        "                                   (the old names LEADLINE_REPORTING_{INTAKE,SLA}_\n"
+        "                                   {PUB,REPLAY} still work, with a warning in the log)\n"
         "  LEADLINE_REPORTING_TARGET        participation target, percent (default 35)\n"
         "  LEADLINE_REPORTING_DEADLINE_GOAL share of leads that must meet each deadline,\n"
         "                                   percent (default 95)\n"
@@ -45,6 +47,23 @@ static const ll_service_info_t s_info = {
         "  LEADLINE_REPORTING_CACHE_MB      memory for finished reports, MiB (default 64; 0 = off)\n"
         "  LEADLINE_REPORTING_CACHE_SECONDS oldest a cached report may be, seconds (default 60)\n",
 };
+
+//  A connect address under the name every service uses, or under the name
+//  reporting used before (deprecated: still read, with a warning).
+static const char *
+s_connect_addr (const char *name, const char *old_name, const char *dflt)
+{
+    const char *value = ll_config_str (name, NULL);
+    if (value)
+        return value;
+    value = ll_config_str (old_name, NULL);
+    if (value) {
+        ll_warn ("config.deprecated", "%s is deprecated: set %s instead (the same address; "
+                 "the old name will be removed in a later release)", old_name, name);
+        return value;
+    }
+    return dflt;
+}
 
 static int
 s_migrate (const char *conninfo)
@@ -188,11 +207,15 @@ main (int argc, char **argv)
     ll_subscriber_on_connect (self.sub, reporting_apply_prepare);
     ll_subscriber_on_flush (self.sub, reporting_apply_flush);
     if (ll_subscriber_follow (self.sub, "intake",
-            ll_config_str ("LEADLINE_REPORTING_INTAKE_PUB", "tcp://127.0.0.1:7101"),
-            ll_config_str ("LEADLINE_REPORTING_INTAKE_REPLAY", "tcp://127.0.0.1:7102"))
+            s_connect_addr ("LEADLINE_INTAKE_PUB_CONNECT", "LEADLINE_REPORTING_INTAKE_PUB",
+                            "tcp://127.0.0.1:7101"),
+            s_connect_addr ("LEADLINE_INTAKE_REPLAY_CONNECT", "LEADLINE_REPORTING_INTAKE_REPLAY",
+                            "tcp://127.0.0.1:7102"))
     ||  ll_subscriber_follow (self.sub, "sla",
-            ll_config_str ("LEADLINE_REPORTING_SLA_PUB", "tcp://127.0.0.1:7111"),
-            ll_config_str ("LEADLINE_REPORTING_SLA_REPLAY", "tcp://127.0.0.1:7112"))
+            s_connect_addr ("LEADLINE_SLA_PUB_CONNECT", "LEADLINE_REPORTING_SLA_PUB",
+                            "tcp://127.0.0.1:7111"),
+            s_connect_addr ("LEADLINE_SLA_REPLAY_CONNECT", "LEADLINE_REPORTING_SLA_REPLAY",
+                            "tcp://127.0.0.1:7112"))
     ||  ll_subscriber_attach (self.sub, loop))
         goto done;
     ll_relay_declare_stream (self.relay, "reporting");
