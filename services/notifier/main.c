@@ -6,6 +6,7 @@
         apply(event): route -> buffer the notifications
         flush: store the batch in one statement; what is new is staged
       after the commit: the staged notifications go to connected clients
+      other instances' commits: announced with NOTIFY, read for our clients
       ROUTER for person clients, channel worker, ops HTTP: their own parts
 
     Why deliver after the commit and not from apply: a batch that rolls
@@ -13,7 +14,11 @@
     exist. apply cannot see the commit, so a one-shot timer runs right
     after the subscriber's handler returns and keeps what the subscriber's
     cursor says was committed; the rest is dropped (it is applied again,
-    and staged again, when the subscriber retries). */
+    and staged again, when the subscriber retries).
+
+    Two or more instances can serve at once: each delivers its own commits
+    straight from the staged list, and the rows other instances stored
+    when it hears their announcement (notifier_inbox.h). */
 #include "notifier.h"
 #include "notifier_channels.h"
 #include "notifier_clients.h"
@@ -28,6 +33,7 @@
 #include "ll_metrics.h"
 #include "ll_service.h"
 #include "ll_subscriber.h"
+#include "ll_uuid.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +84,9 @@ typedef struct {
     notifier_batch_t *batch;        // apply's notifications, stored once per transaction
     zlistx_t *staged;               // stored, waiting for the commit
     int flush_timer;                // one-shot, or -1
+    char instance [LL_UUID_LEN];    // this process, in inbox announcements
+    notifier_listener_t *listener;  // other instances' announcements
+    zmq_pollitem_t listen_item;     // its socket on the loop, fd -1 if none
     ll_metric_t *m_created;
     ll_metric_t *m_pending;
 } notifier_t;
@@ -144,6 +153,22 @@ s_store_batch (PGconn *conn, void *arg)
     size_t before = zlistx_size (self->staged);
     if (notifier_batch_store (self->batch, conn, ll_clock_now_us (), self->staged))
         return -1;
+    //  Tell the other instances which seqs this transaction made.
+    if (zlistx_size (self->staged) > before) {
+        int64_t first = INT64_MAX, last = 0;
+        size_t i = 0;
+        for (notifier_item_t *item = zlistx_first (self->staged); item;
+             item = zlistx_next (self->staged), i++) {
+            if (i < before)
+                continue;
+            if (item->seq < first)
+                first = item->seq;
+            if (item->seq > last)
+                last = item->seq;
+        }
+        if (notifier_inbox_announce (conn, self->instance, first, last))
+            return -1;
+    }
     if (zlistx_size (self->staged) > before && self->flush_timer < 0)
         self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
     return 0;
@@ -196,6 +221,64 @@ s_flush (zloop_t *loop, int timer_id, void *arg)
     notifier_clients_deliver (self->clients, committed);
     zlistx_destroy (&committed);
     zhashx_destroy (&seen);
+    return 0;
+}
+
+//  Another instance committed notifications: read those of our clients'
+//  persons and hand them over.
+static int
+s_on_announce (zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    notifier_t *self = arg;
+    zlistx_t *ranges = zlistx_new ();
+    if (!ranges)
+        return 0;
+    zlistx_set_destructor (ranges, (czmq_destructor *) zstr_free);
+    if (notifier_listener_read (self->listener, self->instance, ranges)) {
+        zloop_poller_end (loop, &self->listen_item);
+        self->listen_item.fd = -1;
+    }
+    size_t count = 0;
+    const char **persons = zlistx_size (ranges)
+                         ? notifier_clients_persons (self->clients, &count) : NULL;
+    for (int64_t *range = zlistx_first (ranges); range && count; range = zlistx_next (ranges)) {
+        zlistx_t *items = zlistx_new ();
+        if (!items)
+            break;
+        zlistx_set_destructor (items, notifier_item_free);
+        if (notifier_inbox_range (self->inbox, range [0], range [1], persons, count, items) < 0)
+            notifier_clients_resync (self->clients);    // read again once the store is back
+        else
+            notifier_clients_deliver (self->clients, items);
+        zlistx_destroy (&items);
+    }
+    free (persons);
+    zlistx_destroy (&ranges);
+    return 0;
+}
+
+//  Every second: (re)connect the listener. While it was away, other
+//  instances' announcements were missed: clients re-read the store.
+static int
+s_on_listen_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    notifier_t *self = arg;
+    int rc = notifier_listener_connect (self->listener);
+    if (rc < 0 && self->listen_item.fd >= 0) {
+        zloop_poller_end (loop, &self->listen_item);
+        self->listen_item.fd = -1;
+    }
+    if (rc == 1) {
+        if (self->listen_item.fd >= 0)
+            zloop_poller_end (loop, &self->listen_item);
+        self->listen_item = (zmq_pollitem_t) { NULL, notifier_listener_fd (self->listener),
+                                               ZMQ_POLLIN, 0 };
+        if (zloop_poller (loop, &self->listen_item, s_on_announce, self) == 0)
+            zloop_poller_set_tolerant (loop, &self->listen_item);
+        else
+            self->listen_item.fd = -1;
+        notifier_clients_resync (self->clients);
+    }
     return 0;
 }
 
@@ -256,7 +339,8 @@ main (int argc, char **argv)
 
     zsys_init ();
     zsys_set_linger (0);
-    notifier_t self = { .flush_timer = -1 };
+    notifier_t self = { .flush_timer = -1, .listen_item = { .fd = -1 } };
+    ll_uuid_new (self.instance);
     int rc = 1;
     const char *http_addr = ll_config_str ("LEADLINE_NOTIFIER_HTTP", "127.0.0.1:9102");
     self.http = ll_http_start (http_addr);
@@ -272,7 +356,8 @@ main (int argc, char **argv)
     self.batch = notifier_batch_new ();
     self.loop = zloop_new ();
     self.inbox = notifier_inbox_new (conninfo);
-    if (!self.staged || !self.batch || !self.loop || !self.inbox)
+    self.listener = notifier_listener_new (conninfo);
+    if (!self.staged || !self.batch || !self.loop || !self.inbox || !self.listener)
         goto done;
     zlistx_set_destructor (self.staged, notifier_item_free);
 
@@ -326,6 +411,8 @@ main (int argc, char **argv)
     ||  ll_subscriber_attach (self.sub, self.loop))
         goto done;
     zloop_timer (self.loop, 2000, 0, s_on_status, &self);
+    zloop_timer (self.loop, 1000, 0, s_on_listen_tick, &self);
+    s_on_listen_tick (self.loop, 0, &self);
     s_on_status (self.loop, 0, &self);
     ll_info ("notifier.start", "leadline-notifier %s running", LEADLINE_VERSION);
     //  Ready as a process (its ops endpoint answers); /readyz says whether
@@ -341,6 +428,7 @@ done:
     notifier_clients_destroy (&self.clients);
     notifier_channels_destroy (&self.channels);
     zloop_destroy (&self.loop);
+    notifier_listener_destroy (&self.listener);
     ll_auth_destroy (&self.auth);
     notifier_inbox_destroy (&self.inbox);
     zlistx_destroy (&self.staged);

@@ -790,3 +790,26 @@ notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items)
         zlistx_destroy (&gone);
     }
 }
+
+const char **
+notifier_clients_persons (notifier_clients_t *self, size_t *count)
+{
+    *count = 0;
+    size_t n = zhashx_size (self->persons);
+    const char **persons = malloc ((n ? n : 1) * sizeof *persons);
+    if (!persons)
+        return NULL;
+    for (void *list = zhashx_first (self->persons); list && *count < n;
+         list = zhashx_next (self->persons))
+        persons [(*count)++] = zhashx_cursor (self->persons);
+    return persons;
+}
+
+void
+notifier_clients_resync (notifier_clients_t *self)
+{
+    for (client_t *c = zhashx_first (self->clients); c; c = zhashx_next (self->clients)) {
+        c->loaded_seq = 0;
+        c->behind = true;
+    }
+}

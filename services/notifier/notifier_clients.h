@@ -41,6 +41,14 @@ void notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items);
 
 size_t notifier_clients_count (notifier_clients_t *self);
 
+//  The persons with a client connected here: a malloc'd array of borrowed
+//  strings (valid until the loop turns), its length in *count.
+const char **notifier_clients_persons (notifier_clients_t *self, size_t *count);
+
+//  Every client reads its unacknowledged notifications from the store
+//  again (on its next tick), for when announcements may have been missed.
+void notifier_clients_resync (notifier_clients_t *self);
+
 //  Who may the connection act as? With a key (`who` authenticated), the
 //  person is the key's subject: only person keys are served, and a claim
 //  (person_id or the envelope's sender) naming anyone else is refused.

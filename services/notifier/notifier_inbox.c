@@ -141,6 +141,12 @@ s_item_from_row (PGresult *res, int r, int c_id, int c_seq, int c_recipient, int
 int
 notifier_inbox_prepare_apply (PGconn *conn)
 {
+    //  hashtext ('leadline_notifier_inbox'): one key for every instance.
+    if (ll_db_prepare (conn, "inbox_serialise",
+            "SELECT pg_advisory_xact_lock (hashtext ('" NOTIFIER_INBOX_CHANNEL "'))")
+    ||  ll_db_prepare (conn, "inbox_announce",
+            "SELECT pg_notify ('" NOTIFIER_INBOX_CHANNEL "', $1)"))
+        return -1;
     return ll_db_prepare (conn, "inbox_add",
         "SELECT o_id, o_seq, o_recipient, o_kind, o_title, o_body, o_urgent, o_lead, o_created"
         " FROM notifier.add_notifications ($1::uuid[], $2::text[], $3::int[], $4::text[],"
@@ -294,6 +300,12 @@ notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us, zlis
     }
     if (!origin)
         goto done;
+    //  Serialise inbox writes across instances until this transaction
+    //  ends (see notifier_inbox.h).
+    PGresult *lock = ll_db_execp (conn, "inbox_serialise", 0, NULL, NULL);
+    if (!lock)
+        goto done;
+    PQclear (lock);
     char now_s [24];
     snprintf (now_s, sizeof now_s, "%lld", (long long) now_us);
     const char *params [11] = { text [0], text [1], text [2], text [3], text [4], text [5],
@@ -320,6 +332,119 @@ done:
         free (text [a]);
     zlistx_purge (self->rows);
     return rc;
+}
+
+int
+notifier_inbox_announce (PGconn *conn, const char *instance, int64_t first, int64_t last)
+{
+    char payload [128];
+    snprintf (payload, sizeof payload, "%s %lld %lld", instance, (long long) first,
+              (long long) last);
+    const char *params [] = { payload };
+    PGresult *res = ll_db_execp (conn, "inbox_announce", 1, params, NULL);
+    if (!res)
+        return -1;
+    PQclear (res);
+    return 0;
+}
+
+//  ---- the listener: announcements of other instances
+
+struct notifier_listener {
+    char *conninfo;
+    PGconn *conn;
+    int64_t next_try_us;            // monotonic
+};
+
+notifier_listener_t *
+notifier_listener_new (const char *conninfo)
+{
+    notifier_listener_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup (conninfo);
+    if (!self->conninfo) {
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+notifier_listener_destroy (notifier_listener_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    notifier_listener_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self->conninfo);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+notifier_listener_connect (notifier_listener_t *self)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return 0;
+    if (self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+    int64_t now = ll_mono_us ();
+    if (now < self->next_try_us)
+        return -1;
+    self->next_try_us = now + 1000000;
+    PGconn *conn = ll_db_connect (self->conninfo, 0);
+    if (!conn)
+        return -1;
+    if (ll_db_exec (conn, "LISTEN " NOTIFIER_INBOX_CHANNEL) || PQsetnonblocking (conn, 1)) {
+        PQfinish (conn);
+        return -1;
+    }
+    self->conn = conn;
+    return 1;
+}
+
+int
+notifier_listener_fd (notifier_listener_t *self)
+{
+    return self->conn ? PQsocket (self->conn) : -1;
+}
+
+int
+notifier_listener_read (notifier_listener_t *self, const char *instance, zlistx_t *ranges)
+{
+    if (!self->conn)
+        return -1;
+    if (!PQconsumeInput (self->conn)) {
+        ll_warn ("inbox.listen", "lost the store's announcements: %s; reconnecting",
+                 PQerrorMessage (self->conn));
+        PQfinish (self->conn);
+        self->conn = NULL;
+        return -1;
+    }
+    size_t len = strlen (instance);
+    PGnotify *note;
+    while ((note = PQnotifies (self->conn))) {
+        const char *p = note->extra;
+        if (p && strncmp (p, instance, len) != 0) {
+            const char *space = strchr (p, ' ');
+            long long first = 0, last = 0;
+            int64_t *range = malloc (2 * sizeof *range);
+            if (range && space && sscanf (space, "%lld %lld", &first, &last) == 2
+            &&  first > 0 && last >= first) {
+                range [0] = first;
+                range [1] = last;
+                zlistx_add_end (ranges, range);
+            }
+            else
+                free (range);
+        }
+        PQfreemem (note);
+    }
+    return 0;
 }
 
 //  ---- the loop's connection
@@ -389,6 +514,11 @@ s_prepare (notifier_inbox_t *self, PGconn *conn)
           "SELECT id, seq, recipient_id, kind, lead_id, title, body, urgent, created_us,"
           " state = 'acknowledged' FROM notifier.notification WHERE recipient_id = $1"
           " AND (NOT $2::boolean OR state <> 'acknowledged') ORDER BY seq DESC LIMIT $3::int" },
+        { "inbox_range",
+          "SELECT id, seq, recipient_id, kind, lead_id, title, body, urgent, created_us"
+          " FROM notifier.notification WHERE recipient_id = ANY ($1::text[])"
+          " AND seq BETWEEN $2::bigint AND $3::bigint AND state <> 'acknowledged'"
+          " ORDER BY seq" },
         { "inbox_open",
           "SELECT count (*) FROM notifier.notification WHERE state <> 'acknowledged'" },
     };
@@ -468,6 +598,40 @@ notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t afte
     snprintf (lim, sizeof lim, "%d", limit);
     const char *params [] = { person, after, lim };
     PGresult *res = ll_db_execp (conn, "inbox_pending", 3, params, NULL);
+    if (!res) {
+        notifier_inbox_check (self);
+        return -1;
+    }
+    int n = 0;
+    for (int r = 0; r < PQntuples (res); r++) {
+        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, 4, 5, 6, 7, 8);
+        if (item) {
+            zlistx_add_end (out, item);
+            n++;
+        }
+    }
+    PQclear (res);
+    return n;
+}
+
+int
+notifier_inbox_range (notifier_inbox_t *self, int64_t first, int64_t last,
+                      const char **persons, size_t count, zlistx_t *out)
+{
+    if (count == 0)
+        return 0;
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char *array = s_array_of (persons, count);
+    if (!array)
+        return -1;
+    char first_s [24], last_s [24];
+    snprintf (first_s, sizeof first_s, "%lld", (long long) first);
+    snprintf (last_s, sizeof last_s, "%lld", (long long) last);
+    const char *params [] = { array, first_s, last_s };
+    PGresult *res = ll_db_execp (conn, "inbox_range", 3, params, NULL);
+    free (array);
     if (!res) {
         notifier_inbox_check (self);
         return -1;

@@ -37,6 +37,42 @@ void notifier_batch_clear (notifier_batch_t *self);
 int notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us,
                           zlistx_t *created);
 
+//  ---- more than one notifier (docs/notifier.md, "Two instances")
+//
+//  Every instance applies events (the subscriber's cursor lock lets one of
+//  them store each event) and every instance serves its own clients. So an
+//  instance must hear of inbox rows another one stored:
+//    - notifier_batch_store takes a transaction-scoped advisory lock before
+//      it inserts: inbox writes of all instances are serialised until
+//      commit, so the seq values of one transaction form one range, and
+//      seq order is commit order (a later commit has larger seqs);
+//    - after inserting it announces "<instance> <first seq> <last seq>" with
+//      NOTIFY leadline_notifier_inbox, delivered to listeners on commit only;
+//    - each instance LISTENs (notifier_listener_t) and reads the rows of
+//      other instances' ranges for the persons it has clients for.
+
+#define NOTIFIER_INBOX_CHANNEL "leadline_notifier_inbox"
+
+//  Announces the seq range just stored by `instance`, in the open
+//  transaction (sent on commit). 0 or -1.
+int notifier_inbox_announce (PGconn *conn, const char *instance, int64_t first, int64_t last);
+
+typedef struct notifier_listener notifier_listener_t;
+
+notifier_listener_t *notifier_listener_new (const char *conninfo);
+void notifier_listener_destroy (notifier_listener_t **self_p);
+//  Connects and LISTENs if not connected (at most once a second). 1 when
+//  it connected just now (announcements made meanwhile were missed: the
+//  caller re-reads what its clients hold from the store), 0 connected
+//  before, -1 not connected.
+int notifier_listener_connect (notifier_listener_t *self);
+//  The connection's socket, or -1.
+int notifier_listener_fd (notifier_listener_t *self);
+//  Reads what arrived; appends each announcement from another instance
+//  than `instance` as two int64_t (first, last) to `ranges` (a zlistx
+//  of malloc'd int64_t [2]). 0, or -1 when the connection was lost.
+int notifier_listener_read (notifier_listener_t *self, const char *instance, zlistx_t *ranges);
+
 //  ---- the loop's connection
 
 typedef struct notifier_inbox notifier_inbox_t;
@@ -58,6 +94,12 @@ void notifier_inbox_check (notifier_inbox_t *self);
 //  with seq > after_seq, oldest first. Returns how many, or -1.
 int notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
                             int limit, zlistx_t *out);
+
+//  Appends to `out` the unacknowledged notifications with seq in
+//  [first, last] of the `count` persons named, in seq order. Returns how
+//  many, or -1.
+int notifier_inbox_range (notifier_inbox_t *self, int64_t first, int64_t last,
+                          const char **persons, size_t count, zlistx_t *out);
 
 //  Records that these were sent to a client (unread -> delivered). 0 or -1.
 int notifier_inbox_delivered (notifier_inbox_t *self, const char **ids, size_t count,
