@@ -23,7 +23,7 @@ export LEADLINE_LOG_LEVEL=${LEADLINE_LOG_LEVEL:-info}
 
 st_cleanup() {
   local s p
-  for s in "${!ST_PID[@]}"; do kill -CONT "${ST_PID[$s]}" 2>/dev/null; kill -9 "${ST_PID[$s]}" 2>/dev/null || true; done
+  for s in "${!ST_PID[@]}"; do kill -CONT "${ST_PID[$s]}" 2>/dev/null || true; kill -9 "${ST_PID[$s]}" 2>/dev/null || true; done
   for p in $ST_EXTRA_PIDS; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "${ST_KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$W"; fi
