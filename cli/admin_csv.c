@@ -87,6 +87,18 @@ admin_csv_read (const char *path, char *err, size_t errlen)
     char *data = s_read_file (path, &size, err, errlen);
     if (!data)
         return NULL;
+    admin_csv_t *self = admin_csv_parse (path, data, size, err, errlen);
+    free (data);
+    return self;
+}
+
+admin_csv_t *
+admin_csv_parse (const char *path, const char *input, size_t size, char *err, size_t errlen)
+{
+    char *data = malloc (size ? size : 1);
+    if (!data)
+        abort ();
+    memcpy (data, input, size);
     if (memchr (data, 0, size)) {
         snprintf (err, errlen, "%s: holds NUL bytes: save it as UTF-8 CSV text", path);
         free (data);
@@ -164,8 +176,11 @@ admin_csv_read (const char *path, char *err, size_t errlen)
             if (c.p >= c.end)
                 end_of_record = true;
             else
-            if (*c.p == '\r')
+            if (*c.p == '\r') {
                 s_advance (&c);
+                if (c.p >= c.end)       // a quoted last field, then CR at the very end
+                    end_of_record = true;
+            }
             if (c.p < c.end && *c.p == '\n') {
                 s_advance (&c);
                 end_of_record = true;

@@ -24,6 +24,9 @@ typedef struct {
 //  ...") on I/O or syntax errors (an unterminated quote, text after a
 //  closing quote).
 admin_csv_t *admin_csv_read (const char *path, char *err, size_t errlen);
+//  The same on `size` bytes in memory; `path` names them in messages.
+admin_csv_t *admin_csv_parse (const char *path, const char *data, size_t size,
+                              char *err, size_t errlen);
 void admin_csv_destroy (admin_csv_t **self_p);
 
 #endif

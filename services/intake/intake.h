@@ -68,6 +68,9 @@ void intake_submit_batch (intake_ctx_t *ctx, intake_item_t **items, size_t n);
 
 //  Decides one update (RecordContact, RecordOutcome, Reassign).
 void intake_update_one (intake_ctx_t *ctx, intake_item_t *item);
+//  The checks of an update that need no store: field errors into item->errs
+//  (also what the fuzz target tests/fuzz/fuzz_intake_command.c drives).
+void intake_update_check (intake_item_t *item, int64_t now_us);
 
 //  Decision helpers.
 void intake_item_decide (intake_item_t *item, int status, const char *fmt, ...)

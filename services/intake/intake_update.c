@@ -20,8 +20,8 @@ s_check_at (int64_t at_us, int64_t now_us, intake_ferrs_t *errs)
                          "the time given is in the future");
 }
 
-static void
-s_check_request (intake_item_t *item, int64_t now_us)
+void
+intake_update_check (intake_item_t *item, int64_t now_us)
 {
     ll_envelope_t *req = item->req;
     intake_ferrs_t *errs = &item->errs;
@@ -351,7 +351,7 @@ intake_update_one (intake_ctx_t *ctx, intake_item_t *item)
     int64_t now_us = ll_clock_now_us ();
     intake_store_t *store = ctx->store;
     item->same_as = -1;
-    s_check_request (item, now_us);
+    intake_update_check (item, now_us);
     if (item->errs.count) {
         intake_item_decide (item, LEADLINE__V1__STATUS__STATUS_INVALID,
             "%zu field%s to fix; nothing was changed", item->errs.count,
