@@ -151,24 +151,8 @@ s_store_batch (PGconn *conn, void *arg)
 {
     notifier_t *self = arg;
     size_t before = zlistx_size (self->staged);
-    if (notifier_batch_store (self->batch, conn, ll_clock_now_us (), self->staged))
+    if (notifier_batch_store (self->batch, conn, self->instance, ll_clock_now_us (), self->staged))
         return -1;
-    //  Tell the other instances which seqs this transaction made.
-    if (zlistx_size (self->staged) > before) {
-        int64_t first = INT64_MAX, last = 0;
-        size_t i = 0;
-        for (notifier_item_t *item = zlistx_first (self->staged); item;
-             item = zlistx_next (self->staged), i++) {
-            if (i < before)
-                continue;
-            if (item->seq < first)
-                first = item->seq;
-            if (item->seq > last)
-                last = item->seq;
-        }
-        if (notifier_inbox_announce (conn, self->instance, first, last))
-            return -1;
-    }
     if (zlistx_size (self->staged) > before && self->flush_timer < 0)
         self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
     return 0;

@@ -141,17 +141,13 @@ s_item_from_row (PGresult *res, int r, int c_id, int c_seq, int c_recipient, int
 int
 notifier_inbox_prepare_apply (PGconn *conn)
 {
-    //  hashtext ('leadline_notifier_inbox'): one key for every instance.
-    if (ll_db_prepare (conn, "inbox_serialise",
-            "SELECT pg_advisory_xact_lock (hashtext ('" NOTIFIER_INBOX_CHANNEL "'))")
-    ||  ll_db_prepare (conn, "inbox_announce",
-            "SELECT pg_notify ('" NOTIFIER_INBOX_CHANNEL "', $1)"))
-        return -1;
+    //  Stores, serialises and announces in one statement
+    //  (004_store_and_announce.sql; see notifier_inbox.h).
     return ll_db_prepare (conn, "inbox_add",
         "SELECT o_id, o_seq, o_recipient, o_kind, o_title, o_body, o_urgent, o_lead, o_created"
-        " FROM notifier.add_notifications ($1::uuid[], $2::text[], $3::int[], $4::text[],"
-        " $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::bigint[],"
-        " $11::bigint)");
+        " FROM notifier.add_notifications_announced ($1, $2::uuid[], $3::text[], $4::int[],"
+        " $5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[],"
+        " $11::bigint[], $12::bigint)");
 }
 
 //  One buffered notification: the note and the event it came from.
@@ -255,7 +251,8 @@ notifier_batch_add (notifier_batch_t *self, const ll_envelope_t *event,
 }
 
 int
-notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us, zlistx_t *created)
+notifier_batch_store (notifier_batch_t *self, PGconn *conn, const char *instance,
+                      int64_t now_us, zlistx_t *created)
 {
     size_t count = zlistx_size (self->rows);
     if (count == 0)
@@ -300,17 +297,11 @@ notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us, zlis
     }
     if (!origin)
         goto done;
-    //  Serialise inbox writes across instances until this transaction
-    //  ends (see notifier_inbox.h).
-    PGresult *lock = ll_db_execp (conn, "inbox_serialise", 0, NULL, NULL);
-    if (!lock)
-        goto done;
-    PQclear (lock);
     char now_s [24];
     snprintf (now_s, sizeof now_s, "%lld", (long long) now_us);
-    const char *params [11] = { text [0], text [1], text [2], text [3], text [4], text [5],
-                                text [6], text [7], text [8], text [9], now_s };
-    PGresult *res = ll_db_execp (conn, "inbox_add", 11, params, NULL);
+    const char *params [12] = { instance, text [0], text [1], text [2], text [3], text [4],
+                                text [5], text [6], text [7], text [8], text [9], now_s };
+    PGresult *res = ll_db_execp (conn, "inbox_add", 12, params, NULL);
     if (!res)
         goto done;
     for (int r = 0; r < PQntuples (res); r++) {
@@ -332,20 +323,6 @@ done:
         free (text [a]);
     zlistx_purge (self->rows);
     return rc;
-}
-
-int
-notifier_inbox_announce (PGconn *conn, const char *instance, int64_t first, int64_t last)
-{
-    char payload [128];
-    snprintf (payload, sizeof payload, "%s %lld %lld", instance, (long long) first,
-              (long long) last);
-    const char *params [] = { payload };
-    PGresult *res = ll_db_execp (conn, "inbox_announce", 1, params, NULL);
-    if (!res)
-        return -1;
-    PQclear (res);
-    return 0;
 }
 
 //  ---- the listener: announcements of other instances

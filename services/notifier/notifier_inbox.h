@@ -30,12 +30,13 @@ size_t notifier_batch_size (notifier_batch_t *self);
 void notifier_batch_clear (notifier_batch_t *self);
 
 //  Stores what is buffered and plans the channel sends, inside the open
-//  transaction; appends a notifier_item_t for each notification that is
+//  transaction, and announces the new rows' seq range as `instance`'s
+//  (see "more than one notifier" below); appends a notifier_item_t for each notification that is
 //  new to `created` (a zlistx that frees items; a replayed event adds
 //  nothing). Empties the buffer either way. 0, or -1 (the caller rolls
 //  back).
-int notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us,
-                          zlistx_t *created);
+int notifier_batch_store (notifier_batch_t *self, PGconn *conn, const char *instance,
+                          int64_t now_us, zlistx_t *created);
 
 //  ---- more than one notifier (docs/notifier.md, "Two instances")
 //
@@ -47,15 +48,13 @@ int notifier_batch_store (notifier_batch_t *self, PGconn *conn, int64_t now_us,
 //      commit, so the seq values of one transaction form one range, and
 //      seq order is commit order (a later commit has larger seqs);
 //    - after inserting it announces "<instance> <first seq> <last seq>" with
-//      NOTIFY leadline_notifier_inbox, delivered to listeners on commit only;
+//      NOTIFY leadline_notifier_inbox, delivered to listeners on commit only
+//      (lock, insert and announcement are one statement:
+//      notifier.add_notifications_announced);
 //    - each instance LISTENs (notifier_listener_t) and reads the rows of
 //      other instances' ranges for the persons it has clients for.
 
 #define NOTIFIER_INBOX_CHANNEL "leadline_notifier_inbox"
-
-//  Announces the seq range just stored by `instance`, in the open
-//  transaction (sent on commit). 0 or -1.
-int notifier_inbox_announce (PGconn *conn, const char *instance, int64_t first, int64_t last);
 
 typedef struct notifier_listener notifier_listener_t;
 
