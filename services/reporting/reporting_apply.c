@@ -1,8 +1,23 @@
-/*  reporting_apply — one upsert per event on lead_fact. Every statement
-    inserts the lead if it is not there yet: the intake and sla streams are
-    independent, so a breach can arrive before the lead it is about. Each
-    sets only what its event knows; first contact keeps the earliest time,
-    whatever order contacts come in. */
+/*  reporting_apply — events to reporting.lead_fact, a batch at a time.
+
+    Each event of a subscriber batch is merged, in sequence order, into one
+    change per lead (what its events set: the last entry, rep, outcome,
+    verdict; the earliest contact; the highest escalation; a count of
+    reassignments). Before the commit, reporting_apply_flush writes every
+    lead's change with one statement: an upsert over arrays, one row per
+    lead. So a lead whose entry, assignment, deadline verdicts and contact
+    arrive in one batch fires the roll-up trigger once, not five times, and
+    the batch costs one round trip instead of one per event.
+
+    The upsert inserts a lead that is not there yet (the intake and sla
+    streams are independent: a breach can arrive before the lead it is
+    about) and otherwise sets only what the batch knew: a column the batch
+    did not touch is NULL in its array and keeps the stored value. The
+    result is the same as applying the events one by one.
+
+    Every row written returns its station, district and employee: once the
+    batch has committed, the cached reports of those scopes are dropped
+    (reporting_cache.h). */
 #include "reporting_apply.h"
 #include "reporting_cache.h"
 #include "ll_db.h"
@@ -12,13 +27,115 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TS(x) "(timestamptz 'epoch' + " x " * interval '1 microsecond')"
+#define NCOLS 26
+
+//  $1..$26: one array each, one element per lead (see s_flush_rows).
+static const char *s_upsert =
+    "INSERT INTO reporting.lead_fact AS f (lead_id, employee_id, station_id, office_id,"
+    "  district_id, program, products, business_name, card_at, entered_at, rep_id,"
+    "  assigned_at, reassignments, duplicate, duplicate_of, contacted_at, reached_at,"
+    "  outcome, revenue_cents, lost_reason, outcome_at, entry_sla_on_time,"
+    "  contact_sla_on_time, entry_breached, contact_breached, escalation_level)"
+    " SELECT b.lead, b.employee, b.station, b.office, b.district, coalesce (b.program, 0),"
+    "  coalesce (b.products::smallint[], '{}'), coalesce (b.business, ''),"
+    "  " TS("b.card") ", " TS("b.entered") ", b.rep, " TS("b.assigned") ", b.reassign,"
+    "  b.dup, b.dup_of, " TS("b.contacted") ", " TS("b.reached") ","
+    "  coalesce (b.outcome, 0), coalesce (b.revenue, 0), coalesce (b.lost, ''),"
+    "  " TS("b.outcome_at") ", b.entry_met, b.contact_met, b.entry_br, b.contact_br, b.esc"
+    " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    "  $6::smallint[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[],"
+    "  $12::bigint[], $13::int[], $14::boolean[], $15::text[], $16::bigint[], $17::bigint[],"
+    "  $18::smallint[], $19::bigint[], $20::text[], $21::bigint[], $22::boolean[],"
+    "  $23::boolean[], $24::boolean[], $25::boolean[], $26::smallint[])"
+    "  AS b (lead, employee, station, office, district, program, products, business, card,"
+    "  entered, rep, assigned, reassign, dup, dup_of, contacted, reached, outcome, revenue,"
+    "  lost, outcome_at, entry_met, contact_met, entry_br, contact_br, esc)"
+    " ORDER BY b.lead"
+    " ON CONFLICT (lead_id) DO UPDATE SET"
+    //  The lead's dimensions: when the batch held its entry (card_at set).
+    "  employee_id = CASE WHEN excluded.card_at IS NULL THEN f.employee_id ELSE excluded.employee_id END,"
+    "  station_id = CASE WHEN excluded.card_at IS NULL THEN f.station_id ELSE excluded.station_id END,"
+    "  office_id = CASE WHEN excluded.card_at IS NULL THEN f.office_id ELSE excluded.office_id END,"
+    "  district_id = CASE WHEN excluded.card_at IS NULL THEN f.district_id ELSE excluded.district_id END,"
+    "  program = CASE WHEN excluded.card_at IS NULL THEN f.program ELSE excluded.program END,"
+    "  products = CASE WHEN excluded.card_at IS NULL THEN f.products ELSE excluded.products END,"
+    "  business_name = CASE WHEN excluded.card_at IS NULL THEN f.business_name"
+    "                       ELSE excluded.business_name END,"
+    "  card_at = coalesce (excluded.card_at, f.card_at),"
+    "  entered_at = coalesce (excluded.entered_at, f.entered_at),"
+    "  rep_id = coalesce (excluded.rep_id, f.rep_id),"
+    "  assigned_at = coalesce (excluded.assigned_at, f.assigned_at),"
+    "  reassignments = f.reassignments + excluded.reassignments,"
+    "  duplicate = f.duplicate OR excluded.duplicate,"
+    "  duplicate_of = coalesce (excluded.duplicate_of, f.duplicate_of),"
+    "  contacted_at = least (f.contacted_at, excluded.contacted_at),"
+    "  reached_at = least (f.reached_at, excluded.reached_at),"
+    //  The outcome: when the batch held one (outcome_at set).
+    "  outcome = CASE WHEN excluded.outcome_at IS NULL THEN f.outcome ELSE excluded.outcome END,"
+    "  revenue_cents = CASE WHEN excluded.outcome_at IS NULL THEN f.revenue_cents"
+    "                       ELSE excluded.revenue_cents END,"
+    "  lost_reason = CASE WHEN excluded.outcome_at IS NULL THEN f.lost_reason"
+    "                     ELSE excluded.lost_reason END,"
+    "  outcome_at = coalesce (excluded.outcome_at, f.outcome_at),"
+    "  entry_sla_on_time = coalesce (excluded.entry_sla_on_time, f.entry_sla_on_time),"
+    "  contact_sla_on_time = coalesce (excluded.contact_sla_on_time, f.contact_sla_on_time),"
+    "  entry_breached = f.entry_breached OR excluded.entry_breached,"
+    "  contact_breached = f.contact_breached OR excluded.contact_breached,"
+    "  escalation_level = greatest (f.escalation_level, excluded.escalation_level)"
+    " RETURNING station_id, district_id, employee_id";
+
+//  What one batch's events did to one lead. NULL / 0 / -1: not set.
+typedef struct {
+    char *lead;
+    bool entered;
+    char *employee, *station, *office, *district, *business;
+    int program;
+    char products [256];        // {1,4}
+    int64_t card_us, entered_us;
+    char *rep;                  // assigned or reassigned: the last one
+    int64_t assigned_us;
+    int reassignments;
+    bool duplicate;
+    char *duplicate_of;
+    int64_t contacted_us, reached_us;   // the earliest
+    bool outcome_set;
+    int outcome;
+    int64_t revenue_cents, outcome_us;
+    char *lost_reason;
+    int entry_on_time, contact_on_time; // -1, 0, 1
+    bool entry_breached, contact_breached;
+    int escalation;             // -1 or the highest level
+} change_t;
+
 struct reporting_apply {
     reporting_cache_t *cache;   // may be NULL
     zloop_t *loop;
-    zhashx_t *touched;          // scopes changed by the batch being applied
-    zhashx_t *committed;        // ... by batches committed, not yet dropped
+    zhashx_t *changes;          // lead id -> change_t, this batch
+    size_t events;              // events merged into `changes`
+    bool oom;                   // a change could not be allocated
+    zhashx_t *touched;          // scopes changed by batches committed, not yet dropped
     bool timer;                 // the drop is scheduled
 };
+
+static void
+s_change_free (void **item)
+{
+    change_t *c = *item;
+    if (!c)
+        return;
+    free (c->lead);
+    free (c->employee);
+    free (c->station);
+    free (c->office);
+    free (c->district);
+    free (c->business);
+    free (c->rep);
+    free (c->duplicate_of);
+    free (c->lost_reason);
+    free (c);
+    *item = NULL;
+}
 
 reporting_apply_t *
 reporting_apply_new (reporting_cache_t *cache, zloop_t *loop)
@@ -28,10 +145,13 @@ reporting_apply_new (reporting_cache_t *cache, zloop_t *loop)
         return NULL;
     self->cache = cache;
     self->loop = loop;
+    self->changes = zhashx_new ();
     self->touched = zhashx_new ();
-    self->committed = zhashx_new ();
-    if (!self->touched || !self->committed)
+    if (!self->changes || !self->touched) {
         reporting_apply_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->changes, s_change_free);
     return self;
 }
 
@@ -41,10 +161,251 @@ reporting_apply_destroy (reporting_apply_t **self_p)
     if (!self_p || !*self_p)
         return;
     reporting_apply_t *self = *self_p;
+    zhashx_destroy (&self->changes);
     zhashx_destroy (&self->touched);
-    zhashx_destroy (&self->committed);
     free (self);
     *self_p = NULL;
+}
+
+int
+reporting_apply_prepare (PGconn *conn, void *arg)
+{
+    return ll_db_prepare (conn, "ra_batch", s_upsert);
+}
+
+//  Replaces *field with a copy of value ("" for NULL).
+static void
+s_set (char **field, const char *value)
+{
+    free (*field);
+    *field = strdup (value ? value : "");
+}
+
+static void
+s_earliest (int64_t *field, int64_t us)
+{
+    if (us && (*field == 0 || us < *field))
+        *field = us;
+}
+
+//  The lead's change in this batch, created on first use; NULL for an
+//  event without a lead id (skipped) or out of memory.
+static change_t *
+s_change (reporting_apply_t *self, const char *lead, const char *what)
+{
+    if (!lead || !*lead) {
+        ll_warn ("apply.skip", "%s: an event without a lead id; skipped", what);
+        return NULL;
+    }
+    change_t *c = zhashx_lookup (self->changes, lead);
+    if (c)
+        return c;
+    c = calloc (1, sizeof *c);
+    if (!c || !(c->lead = strdup (lead))) {
+        free (c);
+        self->oom = true;
+        return NULL;
+    }
+    c->entry_on_time = c->contact_on_time = c->escalation = -1;
+    zhashx_insert (self->changes, lead, c);
+    return c;
+}
+
+//  A time in microseconds; `fallback` (the envelope's time) when unset.
+static int64_t
+s_us (int64_t us, int64_t fallback)
+{
+    return us ? us : fallback;
+}
+
+int
+reporting_apply (PGconn *conn, const ll_envelope_t *env, void *arg)
+{
+    reporting_apply_t *self = arg;
+    change_t *c = NULL;
+    switch (env->body_case) {
+        case LEADLINE__V1__ENVELOPE__BODY_LEAD_ENTERED: {
+            const Leadline__V1__LeadEntered *e = env->lead_entered;
+            if (!e->lead_id || !*e->lead_id || !e->card) {
+                ll_warn ("apply.skip", "lead_entered seq %llu has no lead id or card; skipped",
+                         (unsigned long long) env->sequence);
+                return 0;
+            }
+            if (!(c = s_change (self, e->lead_id, "lead_entered")))
+                break;
+            const Leadline__V1__LeadCard *card = e->card;
+            c->entered = true;
+            s_set (&c->employee, card->employee_id);
+            s_set (&c->station, card->station_id);
+            s_set (&c->office, e->office_id);
+            s_set (&c->district, e->district_id);
+            s_set (&c->business, card->business && card->business->name ? card->business->name : "");
+            c->program = (int) card->program;
+            size_t len = (size_t) snprintf (c->products, sizeof c->products, "{");
+            for (size_t i = 0; i < card->n_products && len + 8 < sizeof c->products; i++)
+                len += (size_t) snprintf (c->products + len, sizeof c->products - len, "%s%d",
+                                          i ? "," : "", (int) card->products [i]);
+            snprintf (c->products + len, sizeof c->products - len, "}");
+            c->entered_us = s_us (e->entered_us, env->time_us);
+            c->card_us = s_us (card->card_completed_us, c->entered_us);
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_LEAD_ASSIGNED: {
+            const Leadline__V1__LeadAssigned *e = env->lead_assigned;
+            if (!(c = s_change (self, e->lead_id, "lead_assigned")))
+                break;
+            s_set (&c->rep, e->rep_id);
+            c->assigned_us = s_us (e->at_us, env->time_us);
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_LEAD_DUPLICATE: {
+            const Leadline__V1__LeadDuplicate *e = env->lead_duplicate;
+            if (!(c = s_change (self, e->lead_id, "lead_duplicate")))
+                break;
+            c->duplicate = true;
+            s_set (&c->duplicate_of, e->duplicate_of);
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_LEAD_REASSIGNED: {
+            const Leadline__V1__LeadReassigned *e = env->lead_reassigned;
+            if (!(c = s_change (self, e->lead_id, "lead_reassigned")))
+                break;
+            s_set (&c->rep, e->to_rep_id);
+            c->reassignments++;
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_CONTACT_RECORDED: {
+            const Leadline__V1__ContactRecorded *e = env->contact_recorded;
+            if (!(c = s_change (self, e->lead_id, "contact_recorded")))
+                break;
+            int64_t at = s_us (e->at_us, env->time_us);
+            s_earliest (&c->contacted_us, at);
+            if (e->kind == LEADLINE__V1__CONTACT_KIND__CONTACT_KIND_CONTACTED)
+                s_earliest (&c->reached_us, at);
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_OUTCOME_RECORDED: {
+            //  An outcome also stops the contact clock.
+            const Leadline__V1__OutcomeRecorded *e = env->outcome_recorded;
+            if (!(c = s_change (self, e->lead_id, "outcome_recorded")))
+                break;
+            c->outcome_set = true;
+            c->outcome = (int) e->outcome;
+            c->revenue_cents = e->annual_revenue_cents;
+            s_set (&c->lost_reason, e->lost_reason);
+            c->outcome_us = s_us (e->at_us, env->time_us);
+            s_earliest (&c->contacted_us, c->outcome_us);
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_DEADLINE_MET: {
+            const Leadline__V1__DeadlineMet *e = env->deadline_met;
+            if (e->deadline != LEADLINE__V1__DEADLINE__DEADLINE_ENTRY
+            &&  e->deadline != LEADLINE__V1__DEADLINE__DEADLINE_CONTACT)
+                return 0;
+            if (!(c = s_change (self, e->lead_id, "deadline_met")))
+                break;
+            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_ENTRY)
+                c->entry_on_time = e->on_time ? 1 : 0;
+            else
+                c->contact_on_time = e->on_time ? 1 : 0;
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_DEADLINE_BREACHED: {
+            const Leadline__V1__DeadlineBreached *e = env->deadline_breached;
+            if (e->deadline != LEADLINE__V1__DEADLINE__DEADLINE_ENTRY
+            &&  e->deadline != LEADLINE__V1__DEADLINE__DEADLINE_CONTACT)
+                return 0;
+            if (!(c = s_change (self, e->lead_id, "deadline_breached")))
+                break;
+            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_ENTRY)
+                c->entry_breached = true;
+            else
+                c->contact_breached = true;
+            break;
+        }
+        case LEADLINE__V1__ENVELOPE__BODY_ESCALATION_RAISED: {
+            const Leadline__V1__EscalationRaised *e = env->escalation_raised;
+            if (!(c = s_change (self, e->lead_id, "escalation_raised")))
+                break;
+            if ((int) e->level > c->escalation)
+                c->escalation = (int) e->level;
+            break;
+        }
+        default:
+            return 0;       // warnings, resolutions: nothing reports count
+    }
+    if (!c && self->oom) {
+        //  The subscriber rolls the batch back and retries it: start over.
+        ll_error ("apply.memory", "out of memory merging a batch of events");
+        zhashx_purge (self->changes);
+        self->events = 0;
+        self->oom = false;
+        return -1;
+    }
+    if (!c)
+        return 0;           // no lead id: skipped (warned)
+    self->events++;
+    ll_metric_inc ("leadline_reporting_events_total", NULL,
+                   "events of intake and sla applied to the roll-ups");
+    return 0;
+}
+
+//  A growing PostgreSQL array literal.
+typedef struct {
+    char *buf;
+    size_t len, size;
+    bool failed;
+} arr_t;
+
+static void
+s_put (arr_t *a, const char *s, size_t n)
+{
+    if (a->failed)
+        return;
+    if (a->len + n + 2 > a->size) {
+        size_t size = (a->size ? a->size * 2 : 256) + n;
+        char *buf = realloc (a->buf, size);
+        if (!buf) {
+            a->failed = true;
+            return;
+        }
+        a->buf = buf;
+        a->size = size;
+    }
+    memcpy (a->buf + a->len, s, n);
+    a->len += n;
+    a->buf [a->len] = 0;
+}
+
+static void
+s_elem (arr_t *a, const char *value)
+{
+    s_put (a, a->len ? "," : "{", 1);
+    if (!value) {
+        s_put (a, "NULL", 4);
+        return;
+    }
+    s_put (a, "\"", 1);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            s_put (a, "\\", 1);
+        s_put (a, p, 1);
+    }
+    s_put (a, "\"", 1);
+}
+
+static void
+s_elem_int (arr_t *a, bool set, int64_t value)
+{
+    char num [24];
+    snprintf (num, sizeof num, "%lld", (long long) value);
+    s_elem (a, set ? num : NULL);
+}
+
+static void
+s_elem_bool (arr_t *a, int value)
+{
+    s_elem (a, value < 0 ? NULL : value ? "t" : "f");
 }
 
 static void
@@ -66,9 +427,9 @@ s_drop_timer (zloop_t *loop, int timer_id, void *arg)
 {
     reporting_apply_t *self = arg;
     self->timer = false;
-    if (self->cache && zhashx_size (self->committed))
-        reporting_cache_invalidate (self->cache, self->committed);
-    zhashx_purge (self->committed);
+    if (self->cache && zhashx_size (self->touched))
+        reporting_cache_invalidate (self->cache, self->touched);
+    zhashx_purge (self->touched);
     return 0;
 }
 
@@ -76,233 +437,73 @@ int
 reporting_apply_flush (PGconn *conn, void *arg)
 {
     reporting_apply_t *self = arg;
-    if (!self)
+    if (!self || zhashx_size (self->changes) == 0) {
+        if (self)
+            self->events = 0;
         return 0;
-    for (void *v = zhashx_first (self->touched); v; v = zhashx_next (self->touched))
-        zhashx_insert (self->committed, zhashx_cursor (self->touched), (void *) 1);
-    zhashx_purge (self->touched);
-    if (!self->timer && self->loop && zhashx_size (self->committed)
+    }
+    arr_t cols [NCOLS];
+    memset (cols, 0, sizeof cols);
+    for (change_t *c = zhashx_first (self->changes); c; c = zhashx_next (self->changes)) {
+        arr_t *a = cols;
+        s_elem (a++, c->lead);
+        s_elem (a++, c->entered ? c->employee : NULL);
+        s_elem (a++, c->entered ? c->station : NULL);
+        s_elem (a++, c->entered ? c->office : NULL);
+        s_elem (a++, c->entered ? c->district : NULL);
+        s_elem_int (a++, c->entered, c->program);
+        s_elem (a++, c->entered ? c->products : NULL);
+        s_elem (a++, c->entered ? c->business : NULL);
+        s_elem_int (a++, c->entered, c->card_us);
+        s_elem_int (a++, c->entered, c->entered_us);
+        s_elem (a++, c->rep);
+        s_elem_int (a++, c->assigned_us != 0, c->assigned_us);
+        s_elem_int (a++, true, c->reassignments);
+        s_elem_bool (a++, c->duplicate);
+        s_elem (a++, c->duplicate_of);
+        s_elem_int (a++, c->contacted_us != 0, c->contacted_us);
+        s_elem_int (a++, c->reached_us != 0, c->reached_us);
+        s_elem_int (a++, c->outcome_set, c->outcome);
+        s_elem_int (a++, c->outcome_set, c->revenue_cents);
+        s_elem (a++, c->outcome_set ? (c->lost_reason ? c->lost_reason : "") : NULL);
+        s_elem_int (a++, c->outcome_set, c->outcome_us);
+        s_elem_bool (a++, c->entry_on_time);
+        s_elem_bool (a++, c->contact_on_time);
+        s_elem_bool (a++, c->entry_breached);
+        s_elem_bool (a++, c->contact_breached);
+        s_elem_int (a++, true, c->escalation < 0 ? 0 : c->escalation);
+    }
+    const char *params [NCOLS];
+    bool failed = false;
+    for (int i = 0; i < NCOLS; i++) {
+        s_put (&cols [i], "}", 1);
+        failed |= cols [i].failed;
+        params [i] = cols [i].buf;
+    }
+    size_t leads = zhashx_size (self->changes);
+    zhashx_purge (self->changes);
+    self->events = 0;
+    int rc = -1;
+    PGresult *res = failed ? NULL : ll_db_execp (conn, "ra_batch", NCOLS, params, NULL);
+    if (res) {
+        for (int i = 0; i < PQntuples (res); i++) {
+            s_touch (self->touched, 'S', PQgetvalue (res, i, 0));
+            s_touch (self->touched, 'D', PQgetvalue (res, i, 1));
+            s_touch (self->touched, 'E', PQgetvalue (res, i, 2));
+        }
+        PQclear (res);
+        ll_metric_add (ll_metric_counter ("leadline_reporting_leads_written_total", NULL,
+                       "lead rows written by applied batches (one per lead per batch)"),
+                       (int64_t) leads);
+        rc = 0;
+    }
+    else
+    if (failed)
+        ll_error ("apply.memory", "out of memory building a batch of %zu leads", leads);
+    for (int i = 0; i < NCOLS; i++)
+        free (cols [i].buf);
+    if (rc == 0 && !self->timer && self->loop && zhashx_size (self->touched)
     &&  zloop_timer (self->loop, 1, 1, s_drop_timer, self) >= 0)
         self->timer = true;
-    return 0;
-}
-
-//  What each statement returns: the scopes whose cached reports it changes.
-#define SCOPE " station_id, district_id, employee_id"
-#define TS(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
-
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements [] = {
-    //  $1 lead, $2 employee, $3 station, $4 office, $5 district, $6 program,
-    //  $7 products, $8 business, $9 card, $10 entered
-    { "ra_entered",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, employee_id, station_id, office_id,"
-      "  district_id, program, products, business_name, card_at, entered_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6::smallint, $7::smallint[], $8, " TS(9) ", " TS(10) ")"
-      " ON CONFLICT (lead_id) DO UPDATE SET employee_id = excluded.employee_id,"
-      "  station_id = excluded.station_id, office_id = excluded.office_id,"
-      "  district_id = excluded.district_id, program = excluded.program,"
-      "  products = excluded.products, business_name = excluded.business_name,"
-      "  card_at = excluded.card_at, entered_at = excluded.entered_at RETURNING" SCOPE },
-    //  $1 lead, $2 rep, $3 at
-    { "ra_assigned",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, rep_id, assigned_at)"
-      " VALUES ($1, $2, " TS(3) ")"
-      " ON CONFLICT (lead_id) DO UPDATE SET rep_id = excluded.rep_id,"
-      "  assigned_at = excluded.assigned_at RETURNING" SCOPE },
-    //  $1 lead, $2 duplicate of
-    { "ra_duplicate",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, duplicate, duplicate_of)"
-      " VALUES ($1, true, $2)"
-      " ON CONFLICT (lead_id) DO UPDATE SET duplicate = true, duplicate_of = excluded.duplicate_of RETURNING" SCOPE },
-    //  $1 lead, $2 new rep
-    { "ra_reassigned",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, rep_id, reassignments) VALUES ($1, $2, 1)"
-      " ON CONFLICT (lead_id) DO UPDATE SET rep_id = excluded.rep_id,"
-      "  reassignments = f.reassignments + 1 RETURNING" SCOPE },
-    //  $1 lead, $2 at, $3 reached (bool)
-    { "ra_contact",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, contacted_at, reached_at)"
-      " VALUES ($1, " TS(2) ", CASE WHEN $3::boolean THEN " TS(2) " END)"
-      " ON CONFLICT (lead_id) DO UPDATE SET"
-      "  contacted_at = least (f.contacted_at, excluded.contacted_at),"
-      "  reached_at = least (f.reached_at, excluded.reached_at) RETURNING" SCOPE },
-    //  $1 lead, $2 outcome, $3 revenue, $4 lost reason, $5 at. An outcome
-    //  also stops the contact clock.
-    { "ra_outcome",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, outcome, revenue_cents, lost_reason,"
-      "  outcome_at, contacted_at)"
-      " VALUES ($1, $2::smallint, $3::bigint, $4, " TS(5) ", " TS(5) ")"
-      " ON CONFLICT (lead_id) DO UPDATE SET outcome = excluded.outcome,"
-      "  revenue_cents = excluded.revenue_cents, lost_reason = excluded.lost_reason,"
-      "  outcome_at = excluded.outcome_at,"
-      "  contacted_at = least (f.contacted_at, excluded.contacted_at) RETURNING" SCOPE },
-    //  $1 lead, $2 on time
-    { "ra_entry_met",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, entry_sla_on_time) VALUES ($1, $2::boolean)"
-      " ON CONFLICT (lead_id) DO UPDATE SET entry_sla_on_time = excluded.entry_sla_on_time RETURNING" SCOPE },
-    { "ra_contact_met",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, contact_sla_on_time) VALUES ($1, $2::boolean)"
-      " ON CONFLICT (lead_id) DO UPDATE SET contact_sla_on_time = excluded.contact_sla_on_time RETURNING" SCOPE },
-    //  $1 lead
-    { "ra_entry_breached",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, entry_breached) VALUES ($1, true)"
-      " ON CONFLICT (lead_id) DO UPDATE SET entry_breached = true RETURNING" SCOPE },
-    { "ra_contact_breached",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, contact_breached) VALUES ($1, true)"
-      " ON CONFLICT (lead_id) DO UPDATE SET contact_breached = true RETURNING" SCOPE },
-    //  $1 lead, $2 level
-    { "ra_escalation",
-      "INSERT INTO reporting.lead_fact AS f (lead_id, escalation_level) VALUES ($1, $2::smallint)"
-      " ON CONFLICT (lead_id) DO UPDATE SET"
-      "  escalation_level = greatest (f.escalation_level, excluded.escalation_level) RETURNING" SCOPE },
-};
-
-int
-reporting_apply_prepare (PGconn *conn, void *arg)
-{
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements [0]; i++)
-        if (ll_db_prepare (conn, s_statements [i].name, s_statements [i].sql))
-            return -1;
-    return 0;
-}
-
-//  params[0] is always the lead id: an event without one is skipped.
-static int
-s_exec (PGconn *conn, const char *name, int n, const char *const *params,
-        reporting_apply_t *self)
-{
-    if (!params [0] || !*params [0]) {
-        ll_warn ("apply.skip", "%s: an event without a lead id; skipped", name);
-        return 0;
-    }
-    PGresult *res = ll_db_execp (conn, name, n, params, NULL);
-    if (!res)
-        return -1;
-    if (self && PQntuples (res) == 1) {
-        s_touch (self->touched, 'S', PQgetvalue (res, 0, 0));
-        s_touch (self->touched, 'D', PQgetvalue (res, 0, 1));
-        s_touch (self->touched, 'E', PQgetvalue (res, 0, 2));
-    }
-    PQclear (res);
-    return 0;
-}
-
-//  A time in microseconds; `fallback` (the envelope's time) when unset.
-static void
-s_us (char *buf, size_t len, int64_t us, int64_t fallback)
-{
-    snprintf (buf, len, "%lld", (long long) (us ? us : fallback));
-}
-
-static int
-s_entered (PGconn *conn, const ll_envelope_t *env, void *arg)
-{
-    const Leadline__V1__LeadEntered *e = env->lead_entered;
-    if (!e->lead_id || !*e->lead_id || !e->card) {
-        ll_warn ("apply.skip", "lead_entered seq %llu has no lead id or card; skipped",
-                 (unsigned long long) env->sequence);
-        return 0;
-    }
-    const Leadline__V1__LeadCard *card = e->card;
-    char program [8], products [256], card_us [24], entered_us [24];
-    snprintf (program, sizeof program, "%d", (int) card->program);
-    size_t len = (size_t) snprintf (products, sizeof products, "{");
-    for (size_t i = 0; i < card->n_products && len + 8 < sizeof products; i++)
-        len += (size_t) snprintf (products + len, sizeof products - len, "%s%d",
-                                  i ? "," : "", (int) card->products [i]);
-    snprintf (products + len, sizeof products - len, "}");
-    s_us (entered_us, sizeof entered_us, e->entered_us, env->time_us);
-    s_us (card_us, sizeof card_us, card->card_completed_us, e->entered_us ? e->entered_us : env->time_us);
-    const char *params [] = {
-        e->lead_id, card->employee_id, card->station_id, e->office_id, e->district_id,
-        program, products, card->business && card->business->name ? card->business->name : "",
-        card_us, entered_us
-    };
-    return s_exec (conn, "ra_entered", 10, params, arg);
-}
-
-int
-reporting_apply (PGconn *conn, const ll_envelope_t *env, void *arg)
-{
-    char a [24], b [24];
-    int rc = 0;
-    switch (env->body_case) {
-        case LEADLINE__V1__ENVELOPE__BODY_LEAD_ENTERED:
-            rc = s_entered (conn, env, arg);
-            break;
-        case LEADLINE__V1__ENVELOPE__BODY_LEAD_ASSIGNED: {
-            const Leadline__V1__LeadAssigned *e = env->lead_assigned;
-            s_us (a, sizeof a, e->at_us, env->time_us);
-            const char *p [] = { e->lead_id, e->rep_id, a };
-            rc = s_exec (conn, "ra_assigned", 3, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_LEAD_DUPLICATE: {
-            const Leadline__V1__LeadDuplicate *e = env->lead_duplicate;
-            const char *p [] = { e->lead_id, e->duplicate_of };
-            rc = s_exec (conn, "ra_duplicate", 2, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_LEAD_REASSIGNED: {
-            const Leadline__V1__LeadReassigned *e = env->lead_reassigned;
-            const char *p [] = { e->lead_id, e->to_rep_id };
-            rc = s_exec (conn, "ra_reassigned", 2, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_CONTACT_RECORDED: {
-            const Leadline__V1__ContactRecorded *e = env->contact_recorded;
-            s_us (a, sizeof a, e->at_us, env->time_us);
-            const char *p [] = { e->lead_id, a,
-                e->kind == LEADLINE__V1__CONTACT_KIND__CONTACT_KIND_CONTACTED ? "true" : "false" };
-            rc = s_exec (conn, "ra_contact", 3, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_OUTCOME_RECORDED: {
-            const Leadline__V1__OutcomeRecorded *e = env->outcome_recorded;
-            s_us (a, sizeof a, e->at_us, env->time_us);
-            char outcome [8];
-            snprintf (outcome, sizeof outcome, "%d", (int) e->outcome);
-            snprintf (b, sizeof b, "%lld", (long long) e->annual_revenue_cents);
-            const char *p [] = { e->lead_id, outcome, b,
-                                 e->lost_reason ? e->lost_reason : "", a };
-            rc = s_exec (conn, "ra_outcome", 5, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_DEADLINE_MET: {
-            const Leadline__V1__DeadlineMet *e = env->deadline_met;
-            const char *p [] = { e->lead_id, e->on_time ? "true" : "false" };
-            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_ENTRY)
-                rc = s_exec (conn, "ra_entry_met", 2, p, arg);
-            else
-            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_CONTACT)
-                rc = s_exec (conn, "ra_contact_met", 2, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_DEADLINE_BREACHED: {
-            const Leadline__V1__DeadlineBreached *e = env->deadline_breached;
-            const char *p [] = { e->lead_id };
-            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_ENTRY)
-                rc = s_exec (conn, "ra_entry_breached", 1, p, arg);
-            else
-            if (e->deadline == LEADLINE__V1__DEADLINE__DEADLINE_CONTACT)
-                rc = s_exec (conn, "ra_contact_breached", 1, p, arg);
-            break;
-        }
-        case LEADLINE__V1__ENVELOPE__BODY_ESCALATION_RAISED: {
-            const Leadline__V1__EscalationRaised *e = env->escalation_raised;
-            snprintf (a, sizeof a, "%u", e->level);
-            const char *p [] = { e->lead_id, a };
-            rc = s_exec (conn, "ra_escalation", 2, p, arg);
-            break;
-        }
-        default:
-            return 0;       // warnings, resolutions: nothing reports count
-    }
-    if (rc == 0)
-        ll_metric_inc ("leadline_reporting_events_total", NULL,
-                       "events of intake and sla applied to the roll-ups");
     return rc;
 }
