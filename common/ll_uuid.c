@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <uuid/uuid.h>
 
 //  Random bytes come from the kernel in blocks, one getrandom() per 256
@@ -47,6 +48,12 @@ s_random16 (uint8_t out [16])
     return 0;
 }
 
+//  Version 7 (RFC 9562): the first 48 bits are the Unix time in
+//  milliseconds, the rest random. Ids made close in time sort close
+//  together, so the btree indexes on lead and event ids are written at
+//  their right edge instead of on a random page each: fewer pages touched
+//  and logged per batch (random ids made the lead insert the largest cost
+//  in intake's statement profile).
 void
 ll_uuid_new (char out [LL_UUID_LEN])
 {
@@ -56,7 +63,12 @@ ll_uuid_new (char out [LL_UUID_LEN])
         uuid_unparse_lower (id, out);
         return;
     }
-    id [6] = (uint8_t) ((id [6] & 0x0f) | 0x40);      // version 4
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    uint64_t ms = (uint64_t) now.tv_sec * 1000 + (uint64_t) now.tv_nsec / 1000000;
+    for (int i = 0; i < 6; i++)
+        id [i] = (uint8_t) (ms >> (40 - 8 * i));
+    id [6] = (uint8_t) ((id [6] & 0x0f) | 0x70);      // version 7
     id [8] = (uint8_t) ((id [8] & 0x3f) | 0x80);      // RFC 4122 variant
     uuid_unparse_lower (id, out);
 }

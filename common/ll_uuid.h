@@ -1,4 +1,5 @@
-/*  ll_uuid — random (v4) UUIDs as 36-character strings, from libuuid. */
+/*  ll_uuid — time-ordered (v7) UUIDs as 36-character strings: 48 bits of
+    Unix milliseconds, then random bits from the kernel. */
 #ifndef LL_UUID_H
 #define LL_UUID_H
 
