@@ -61,7 +61,7 @@ struct notifier_clients {
     notifier_inbox_t *inbox;
     zhashx_t *clients;              // key -> client_t (owned)
     zhashx_t *persons;              // person -> zlistx of client_t (borrowed)
-    zlistx_t *delivered;            // ids sent since the last store update
+    zhashx_t *delivered;            // ids sent since the last store update, not acked since
     int64_t delivered_since_us;     // when the oldest of them was sent
     zlistx_t *ack_ids;              // acks not yet in the store
     zlistx_t *ack_persons;
@@ -118,13 +118,14 @@ s_strings (void)
 
 //  Records what was sent (unread -> delivered), at most once a second and
 //  at least a second after the send: most notifications are acknowledged
-//  by then, and the update skips those (an ack records the delivery too),
-//  so a notification is usually written twice (made, acknowledged) rather
-//  than three times.
+//  by then, and an ack takes its id out of the set (an ack records the
+//  delivery too), so a notification is usually written twice (made,
+//  acknowledged) rather than three times, and with every client keeping
+//  up there is no update at all.
 static void
 s_flush_delivered (notifier_clients_t *self, bool now)
 {
-    size_t n = zlistx_size (self->delivered);
+    size_t n = zhashx_size (self->delivered);
     if (n == 0)
         return;
     if (!now && ll_mono_us () - self->delivered_since_us < 1000000)
@@ -133,19 +134,19 @@ s_flush_delivered (notifier_clients_t *self, bool now)
     if (!ids)
         return;
     size_t i = 0;
-    for (char *id = zlistx_first (self->delivered); id; id = zlistx_next (self->delivered))
-        ids [i++] = id;
-    notifier_inbox_delivered (self->inbox, ids, n, ll_clock_now_us ());
+    for (void *v = zhashx_first (self->delivered); v && i < n; v = zhashx_next (self->delivered))
+        ids [i++] = zhashx_cursor (self->delivered);
+    notifier_inbox_delivered (self->inbox, ids, i, ll_clock_now_us ());
     free (ids);
-    zlistx_purge (self->delivered);
+    zhashx_purge (self->delivered);
 }
 
 static void
 s_note_delivered (notifier_clients_t *self, const char *id)
 {
-    if (zlistx_size (self->delivered) == 0)
+    if (zhashx_size (self->delivered) == 0)
         self->delivered_since_us = ll_mono_us ();
-    zlistx_add_end (self->delivered, (void *) id);
+    zhashx_update (self->delivered, id, (void *) 1);
 }
 
 bool
@@ -208,7 +209,7 @@ notifier_clients_new (const notifier_clients_config_t *config, notifier_inbox_t 
     self->inbox = inbox;
     self->clients = zhashx_new ();
     self->persons = zhashx_new ();
-    self->delivered = s_strings ();
+    self->delivered = zhashx_new ();
     self->ack_ids = s_strings ();
     self->ack_persons = s_strings ();
     self->router = zsock_new (ZMQ_ROUTER);
@@ -264,7 +265,7 @@ notifier_clients_destroy (notifier_clients_t **self_p)
         s_flush_delivered (self, true);
     zhashx_destroy (&self->persons);
     zhashx_destroy (&self->clients);
-    zlistx_destroy (&self->delivered);
+    zhashx_destroy (&self->delivered);
     zlistx_destroy (&self->ack_ids);
     zlistx_destroy (&self->ack_persons);
     zsock_destroy (&self->router);
@@ -537,6 +538,7 @@ s_on_ack (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t *e
             zhashx_delete (c->inflight, id);
         zlistx_add_end (self->ack_ids, (void *) id);
         zlistx_add_end (self->ack_persons, client->person);
+        zhashx_delete (self->delivered, id);
     }
     if (client->behind && (int) zhashx_size (client->inflight) <= self->config.window / 2)
         if (s_refill (self, client) < 0)
