@@ -12,27 +12,19 @@ CREATE FUNCTION add_notifications_announced (p_instance text, p_ids uuid[],
                                              p_created bigint[], p_now bigint)
 RETURNS TABLE (o_id uuid, o_seq bigint, o_recipient text, o_kind int, o_title text,
                o_body text, o_urgent boolean, o_lead text, o_created bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-    first_seq bigint;
-    last_seq bigint;
-BEGIN
-    PERFORM pg_advisory_xact_lock (hashtext ('leadline_notifier_inbox'));
-    FOR r IN
+LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock (hashtext ('leadline_notifier_inbox'));
+    --  The rows pass through untouched; the announcement is made once, from
+    --  their seq range, and only if there are any.
+    WITH r AS MATERIALIZED (
         SELECT * FROM notifier.add_notifications (p_ids, p_recipients, p_kinds, p_titles,
                                                   p_bodies, p_urgent, p_events, p_streams,
                                                   p_leads, p_created, p_now)
-    LOOP
-        o_id := r.o_id; o_seq := r.o_seq; o_recipient := r.o_recipient; o_kind := r.o_kind;
-        o_title := r.o_title; o_body := r.o_body; o_urgent := r.o_urgent; o_lead := r.o_lead;
-        o_created := r.o_created;
-        first_seq := least (first_seq, r.o_seq);
-        last_seq := greatest (last_seq, r.o_seq);
-        RETURN NEXT;
-    END LOOP;
-    IF last_seq IS NOT NULL THEN
-        PERFORM pg_notify ('leadline_notifier_inbox',
-                           p_instance || ' ' || first_seq || ' ' || last_seq);
-    END IF;
-END $$;
+    ), n AS MATERIALIZED (
+        SELECT count (pg_notify ('leadline_notifier_inbox',
+                                 p_instance || ' ' || lo || ' ' || hi)) AS announced
+          FROM (SELECT min (o_seq) AS lo, max (o_seq) AS hi FROM r) m
+         WHERE hi IS NOT NULL
+    )
+    SELECT r.* FROM r CROSS JOIN n;
+$$;
