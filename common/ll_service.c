@@ -2,6 +2,9 @@
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_log.h"
+#include "ll_auth.h"
+#include "ll_outbox.h"
+#include "ll_subscriber.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +90,77 @@ ll_service_stopping (const ll_service_info_t *info)
 {
     sd_notify (0, "STOPPING=1\nSTATUS=draining");
     ll_info ("service.stopping", "%s draining and stopping", info->binary);
+}
+
+static int
+s_store_migrate (const ll_service_store_t *store, const char *conninfo)
+{
+    PGconn *conn = ll_db_connect (conninfo, 30000);
+    if (!conn)
+        return 1;
+    int rc = 0;
+    for (const ll_service_schema_t *own = store->owns; own->schema && !rc; own++)
+        if (ll_db_migrate (conn, own->schema, "service", own->migrations, *own->count) < 0)
+            rc = 1;
+    if (!rc && store->outbox && ll_outbox_migrate (conn, store->outbox))
+        rc = 1;
+    if (!rc && store->cursor && ll_subscriber_migrate (conn, store->cursor))
+        rc = 1;
+    if (!rc && store->auth && ll_auth_migrate (conn))
+        rc = 1;
+    PQfinish (conn);
+    return rc;
+}
+
+static int
+s_store_check (const ll_service_info_t *info, const ll_service_store_t *store, PGconn *conn)
+{
+    for (const ll_service_schema_t *own = store->owns; own->schema; own++)
+        if (ll_db_check_schema (conn, own->schema, "service", info->binary, own->migrations,
+                                *own->count))
+            return -1;
+    //  The event log's and the cursors' migrations live in the common
+    //  library; they must exist too.
+    if (store->outbox && ll_db_schema_version (conn, store->outbox, "outbox") <= 0) {
+        ll_error ("db.schema", "the %s schema's event log is missing: run `%s migrate` first",
+                  store->outbox, info->binary);
+        return -1;
+    }
+    if (store->cursor && ll_db_schema_version (conn, store->cursor, "cursor") <= 0) {
+        ll_error ("db.schema", "the %s schema's stream cursors are missing: run `%s migrate` first",
+                  store->cursor, info->binary);
+        return -1;
+    }
+    if (store->org != LL_ORG_UNUSED && ll_db_schema_version (conn, "org", "service") <= 0) {
+        if (store->org == LL_ORG_REQUIRED) {
+            ll_error ("db.schema", "schema org is missing: %s reads the organisation; run "
+                      "`leadline-intake migrate` and load it with `leadline admin import`",
+                      info->binary);
+            return -1;
+        }
+        ll_warn ("db.schema", "schema org is not there yet: %s needs it (created by "
+                 "`leadline-intake migrate`, loaded by `leadline admin import`); events wait",
+                 info->binary);
+    }
+    return 0;
+}
+
+int
+ll_service_store (const ll_service_info_t *info, const ll_service_store_t *store,
+                  ll_command_t cmd, const char *conninfo)
+{
+    if (cmd == LL_CMD_MIGRATE)
+        return s_store_migrate (store, conninfo);
+    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
+    if (!conn)
+        return cmd == LL_CMD_CHECK ? 1 : -1;
+    int rc = s_store_check (info, store, conn);
+    PQfinish (conn);
+    if (rc)
+        return 1;
+    if (cmd == LL_CMD_CHECK) {
+        printf ("%s: store reachable, schemas current\n", info->binary);
+        return 0;
+    }
+    return -1;
 }

@@ -40,39 +40,12 @@ static const ll_service_info_t s_info = {
         "                        none: CURVE off, any client can connect; docs/security.md)\n",
 };
 
-static int
-s_migrate (const char *conninfo)
-{
-    PGconn *conn = ll_db_connect (conninfo, 30000);
-    if (!conn)
-        return 1;
-    int rc = 0;
-    if (ll_db_migrate (conn, "org", "service", ll_org_migrations, ll_org_migration_count) < 0
-    ||  ll_db_migrate (conn, "intake", "service", ll_intake_migrations,
-                       ll_intake_migration_count) < 0
-    ||  ll_outbox_migrate (conn, "intake")
-    ||  ll_auth_migrate (conn))
-        rc = 1;
-    PQfinish (conn);
-    return rc;
-}
-
-static int
-s_check (PGconn *conn)
-{
-    if (ll_db_check_schema (conn, "org", "service", s_info.binary, ll_org_migrations,
-                            ll_org_migration_count)
-    ||  ll_db_check_schema (conn, "intake", "service", s_info.binary, ll_intake_migrations,
-                            ll_intake_migration_count))
-        return -1;
-    //  The event log's migrations live in the common library; it must exist.
-    if (ll_db_schema_version (conn, "intake", "outbox") <= 0) {
-        ll_error ("db.schema", "intake's event log is missing: run `%s migrate` first",
-                  s_info.binary);
-        return -1;
-    }
-    return 0;
-}
+static const ll_service_store_t s_store = {
+    .owns = { { "org", ll_org_migrations, &ll_org_migration_count },
+              { "intake", ll_intake_migrations, &ll_intake_migration_count } },
+    .outbox = "intake",
+    .auth = true,
+};
 
 static bool
 s_relay_ready (void *arg, const char **why)
@@ -88,26 +61,10 @@ main (int argc, char **argv)
 {
     ll_command_t cmd = ll_service_args (&s_info, argc, argv);
     const char *conninfo = ll_config_db ();
-    if (cmd == LL_CMD_MIGRATE)
-        return s_migrate (conninfo);
-
-    //  Refuse to run on a schema older than this binary. If the store is
-    //  not there at all, start anyway: the loop reconnects and /readyz
-    //  says why it is not ready.
-    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
-    if (conn) {
-        int rc = s_check (conn);
-        PQfinish (conn);
-        if (rc)
-            return 1;
-        if (cmd == LL_CMD_CHECK) {
-            printf ("%s: store reachable, schemas current\n", s_info.binary);
-            return 0;
-        }
-    }
-    else
-    if (cmd == LL_CMD_CHECK)
-        return 1;
+    //  migrate / check / the schema check before run (ll_service_store).
+    int exit_code = ll_service_store (&s_info, &s_store, cmd, conninfo);
+    if (exit_code >= 0)
+        return exit_code;
 
     const char *http_addr = ll_config_str ("LEADLINE_INTAKE_HTTP", "127.0.0.1:9100");
     ll_http_t *http = ll_http_start (http_addr);

@@ -91,42 +91,13 @@ typedef struct {
     ll_metric_t *m_pending;
 } notifier_t;
 
-static int
-s_migrate (const char *conninfo)
-{
-    PGconn *conn = ll_db_connect (conninfo, 30000);
-    if (!conn)
-        return 1;
-    int rc = 0;
-    if (ll_db_migrate (conn, "notifier", "service", ll_notifier_migrations,
-                       ll_notifier_migration_count) < 0
-    ||  ll_subscriber_migrate (conn, "notifier"))
-        rc = 1;
-    PQfinish (conn);
-    return rc;
-}
-
-static int
-s_check (PGconn *conn)
-{
-    if (ll_db_check_schema (conn, "notifier", "service", s_info.binary, ll_notifier_migrations,
-                            ll_notifier_migration_count))
-        return -1;
-    if (ll_db_schema_version (conn, "notifier", "cursor") <= 0) {
-        ll_error ("db.schema", "the notifier's stream cursors are missing: run `%s migrate` first",
-                  s_info.binary);
-        return -1;
-    }
-    //  Escalations and reports are routed through org; without it events
-    //  would stall one after another.
-    if (ll_db_schema_version (conn, "org", "service") <= 0) {
-        ll_error ("db.schema", "schema org is missing: the notifier reads the organisation to "
-                  "find coordinators, branch presidents and NBAs; run `leadline-intake migrate` "
-                  "and load it with `leadline admin import`");
-        return -1;
-    }
-    return 0;
-}
+//  Escalations and reports are routed through org; without it events
+//  would stall one after another.
+static const ll_service_store_t s_store = {
+    .owns = { { "notifier", ll_notifier_migrations, &ll_notifier_migration_count } },
+    .cursor = "notifier",
+    .org = LL_ORG_REQUIRED,
+};
 
 //  ---- the subscriber's side
 
@@ -301,25 +272,10 @@ main (int argc, char **argv)
 {
     ll_command_t cmd = ll_service_args (&s_info, argc, argv);
     const char *conninfo = ll_config_db ();
-    if (cmd == LL_CMD_MIGRATE)
-        return s_migrate (conninfo);
-
-    //  Refuse to run on an old schema. With no store at all, start anyway:
-    //  the parts reconnect and /readyz says why nothing moves.
-    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
-    if (conn) {
-        int rc = s_check (conn);
-        PQfinish (conn);
-        if (rc)
-            return 1;
-        if (cmd == LL_CMD_CHECK) {
-            printf ("%s: store reachable, schemas current\n", s_info.binary);
-            return 0;
-        }
-    }
-    else
-    if (cmd == LL_CMD_CHECK)
-        return 1;
+    //  migrate / check / the schema check before run (ll_service_store).
+    int exit_code = ll_service_store (&s_info, &s_store, cmd, conninfo);
+    if (exit_code >= 0)
+        return exit_code;
 
     zsys_init ();
     zsys_set_linger (0);

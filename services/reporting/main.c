@@ -65,42 +65,12 @@ s_connect_addr (const char *name, const char *old_name, const char *dflt)
     return dflt;
 }
 
-static int
-s_migrate (const char *conninfo)
-{
-    PGconn *conn = ll_db_connect (conninfo, 30000);
-    if (!conn)
-        return 1;
-    int rc = 0;
-    if (ll_db_migrate (conn, "reporting", "service", ll_reporting_migrations,
-                       ll_reporting_migration_count) < 0
-    ||  ll_outbox_migrate (conn, "reporting")
-    ||  ll_subscriber_migrate (conn, "reporting"))
-        rc = 1;
-    PQfinish (conn);
-    return rc;
-}
-
-static int
-s_check (PGconn *conn)
-{
-    if (ll_db_check_schema (conn, "reporting", "service", s_info.binary,
-                            ll_reporting_migrations, ll_reporting_migration_count))
-        return -1;
-    if (ll_db_schema_version (conn, "reporting", "outbox") <= 0
-    ||  ll_db_schema_version (conn, "reporting", "cursor") <= 0) {
-        ll_error ("db.schema", "reporting's event log or cursors are missing: run `%s migrate` first",
-                  s_info.binary);
-        return -1;
-    }
-    PGresult *res = ll_db_query (conn, "SELECT to_regclass('org.districts') IS NOT NULL", 0, NULL, NULL);
-    bool org = res && PQgetvalue (res, 0, 0) [0] == 't';
-    PQclear (res);
-    if (!org)
-        ll_warn ("db.schema", "schema org is not there yet: reports need it (created by "
-                 "`leadline-intake migrate`, loaded by `leadline admin import`); events wait");
-    return 0;
-}
+static const ll_service_store_t s_store = {
+    .owns = { { "reporting", ll_reporting_migrations, &ll_reporting_migration_count } },
+    .outbox = "reporting",
+    .cursor = "reporting",
+    .org = LL_ORG_WANTED,
+};
 
 typedef struct {
     ll_http_t *http;
@@ -145,23 +115,10 @@ main (int argc, char **argv)
 {
     ll_command_t cmd = ll_service_args (&s_info, argc, argv);
     const char *conninfo = ll_config_db ();
-    if (cmd == LL_CMD_MIGRATE)
-        return s_migrate (conninfo);
-
-    PGconn *conn = ll_db_connect (conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
-    if (conn) {
-        int rc = s_check (conn);
-        PQfinish (conn);
-        if (rc)
-            return 1;
-        if (cmd == LL_CMD_CHECK) {
-            printf ("%s: store reachable, schemas current\n", s_info.binary);
-            return 0;
-        }
-    }
-    else
-    if (cmd == LL_CMD_CHECK)
-        return 1;
+    //  migrate / check / the schema check before run (ll_service_store).
+    int exit_code = ll_service_store (&s_info, &s_store, cmd, conninfo);
+    if (exit_code >= 0)
+        return exit_code;
 
     double target = atof (ll_config_str ("LEADLINE_REPORTING_TARGET", "35"));
     double goal = atof (ll_config_str ("LEADLINE_REPORTING_DEADLINE_GOAL", "95"));

@@ -64,35 +64,11 @@ typedef struct {
     int exit_code;
 } watcher_t;
 
-static int
-s_migrate (const char *conninfo)
-{
-    PGconn *conn = ll_db_connect (conninfo, 30000);
-    if (!conn)
-        return 1;
-    int rc = 0;
-    if (ll_db_migrate (conn, "sla", "service", ll_sla_migrations, ll_sla_migration_count) < 0
-    ||  ll_outbox_migrate (conn, "sla")
-    ||  ll_subscriber_migrate (conn, "sla"))
-        rc = 1;
-    PQfinish (conn);
-    return rc;
-}
-
-static int
-s_check (PGconn *conn)
-{
-    if (ll_db_check_schema (conn, "sla", "service", s_info.binary, ll_sla_migrations,
-                            ll_sla_migration_count))
-        return -1;
-    if (ll_db_schema_version (conn, "sla", "outbox") <= 0
-    ||  ll_db_schema_version (conn, "sla", "cursor") <= 0) {
-        ll_error ("db.schema", "the sla schema's event log or cursor table is missing: "
-                  "run `%s migrate` first", s_info.binary);
-        return -1;
-    }
-    return 0;
-}
+static const ll_service_store_t s_store = {
+    .owns = { { "sla", ll_sla_migrations, &ll_sla_migration_count } },
+    .outbox = "sla",
+    .cursor = "sla",
+};
 
 static bool
 s_caught_up (void *arg)
@@ -169,23 +145,10 @@ main (int argc, char **argv)
 {
     ll_command_t cmd = ll_service_args (&s_info, argc, argv);
     watcher_t self = { .conninfo = ll_config_db () };
-    if (cmd == LL_CMD_MIGRATE)
-        return s_migrate (self.conninfo);
-
-    PGconn *conn = ll_db_connect (self.conninfo, cmd == LL_CMD_CHECK ? 0 : 5000);
-    if (conn) {
-        int rc = s_check (conn);
-        PQfinish (conn);
-        if (rc)
-            return 1;
-        if (cmd == LL_CMD_CHECK) {
-            printf ("%s: store reachable, schema current\n", s_info.binary);
-            return 0;
-        }
-    }
-    else
-    if (cmd == LL_CMD_CHECK)
-        return 1;
+    //  migrate / check / the schema check before run (ll_service_store).
+    int exit_code = ll_service_store (&s_info, &s_store, cmd, self.conninfo);
+    if (exit_code >= 0)
+        return exit_code;
 
     sla_calendar_init ();          // before any other thread starts
     const char *http_addr = ll_config_str ("LEADLINE_SLA_HTTP", "127.0.0.1:9101");
