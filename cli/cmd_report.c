@@ -1,7 +1,9 @@
 /*  leadline report — the carrier, station, district and campaign reports
     on the terminal or into a file. It asks leadline-reporting over HTTP
-    (LEADLINE_REPORTING_URL) and writes what the service rendered: the
-    reports are built in one place, from the roll-ups the service keeps. */
+    (LEADLINE_REPORTING_URL), or on its report socket with the person's
+    CURVE key (LEADLINE_REPORTING_CONNECT), and writes what the service
+    rendered: the reports are built in one place, from the roll-ups the
+    service keeps. */
 #include "cli.h"
 #include "report_fetch.h"
 #include "ll_config.h"
@@ -30,8 +32,12 @@ s_help (FILE *out)
         "Options:\n"
         "  --format text|csv|json|html   default text, or from --out's extension\n"
         "  --out FILE                    write to FILE instead of the terminal\n"
-        "  --url URL                     the reporting service (default: LEADLINE_REPORTING_URL,\n"
-        "                                else http://127.0.0.1:9103)\n"
+        "  --url URL                     the reporting service's HTTP port (default:\n"
+        "                                LEADLINE_REPORTING_URL, else http://127.0.0.1:9103)\n"
+        "  --connect ENDPOINT            ask its report socket instead (default:\n"
+        "                                LEADLINE_REPORTING_CONNECT; needed when the service\n"
+        "                                has CURVE keys: LEADLINE_AUTH_CLIENT_KEY_FILE is your\n"
+        "                                person key, LEADLINE_AUTH_SERVER_KEY the service's)\n"
         "  --timeout SECONDS             default 30\n\n"
         "Exit status: 0 written, 1 the service refused or could not be reached, 2 usage.\n");
 }
@@ -95,12 +101,14 @@ cmd_report (int argc, char **argv)
         { "target", required_argument, NULL, 'T' }, { "name", required_argument, NULL, 'n' },
         { "format", required_argument, NULL, 'F' }, { "out", required_argument, NULL, 'o' },
         { "url", required_argument, NULL, 'u' }, { "timeout", required_argument, NULL, 'w' },
+        { "connect", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     const char *employee = NULL, *from = NULL, *to = NULL, *station = NULL, *period = NULL,
                *district = NULL, *quarter = NULL, *fy = NULL, *target = NULL, *name = NULL,
                *format = NULL, *out = NULL;
     const char *base = ll_config_str ("LEADLINE_REPORTING_URL", "http://127.0.0.1:9103");
+    const char *endpoint = ll_config_str ("LEADLINE_REPORTING_CONNECT", NULL);
     long timeout_s = 30;
     optind = 2;
     int c;
@@ -118,7 +126,8 @@ cmd_report (int argc, char **argv)
             case 'n': name = optarg; break;
             case 'F': format = optarg; break;
             case 'o': out = optarg; break;
-            case 'u': base = optarg; break;
+            case 'u': base = optarg; endpoint = NULL; break;
+            case 'c': endpoint = optarg; break;
             case 'w': timeout_s = atol (optarg); break;
             case 'h': s_help (stdout); return 0;
             default:
@@ -149,19 +158,23 @@ cmd_report (int argc, char **argv)
         return 1;
     }
     report_reply_t reply;
-    int rc = report_fetch (url, (timeout_s > 0 ? timeout_s : 30) * 1000, &reply);
+    long timeout_ms = (timeout_s > 0 ? timeout_s : 30) * 1000;
+    const char *query = strchr (url, '?');
+    int rc = endpoint ? report_fetch_socket (endpoint, kind, query ? query + 1 : "", timeout_ms, &reply)
+                      : report_fetch (url, timeout_ms, &reply);
     if (rc) {
         fprintf (stderr, "leadline report: cannot reach the reporting service at %s: %s\n"
-                 "hint: is leadline-reporting running? set LEADLINE_REPORTING_URL or --url\n",
-                 base, reply.error);
+                 "hint: is leadline-reporting running? set %s\n", endpoint ? endpoint : base,
+                 reply.error, endpoint ? "LEADLINE_REPORTING_CONNECT or --connect"
+                                       : "LEADLINE_REPORTING_URL or --url");
         free (reply.body);
         free (url);
         return 1;
     }
     free (url);
     if (reply.status != 200) {
-        fprintf (stderr, "leadline report: %s report refused (HTTP %ld)\n%s", kind, reply.status,
-                 reply.body);
+        fprintf (stderr, "leadline report: %s report refused (%s %ld)\n%s", kind,
+                 endpoint ? "status" : "HTTP", reply.status, reply.body);
         free (reply.body);
         return 1;
     }

@@ -17,4 +17,12 @@ int report_url_arg (char **url, const char *key, const char *value);
 //  GETs url. 0 when an HTTP reply came (any status), -1 otherwise.
 int report_fetch (const char *url, long timeout_ms, report_reply_t *reply);
 
+//  Asks the reporting service's report socket at `endpoint` for report
+//  `kind` with `query` (the page's parameters, as for HTTP), with the
+//  CURVE keys of ll_auth_client (LEADLINE_AUTH_CLIENT_KEY_FILE,
+//  LEADLINE_AUTH_SERVER_KEY) when set. status is the HTTP status the reply
+//  means (403: refused, the body names the rule). 0 or -1 as report_fetch.
+int report_fetch_socket (const char *endpoint, const char *kind, const char *query,
+                         long timeout_ms, report_reply_t *reply);
+
 #endif

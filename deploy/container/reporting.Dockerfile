@@ -40,7 +40,7 @@ RUN apt-get update \
 COPY --from=build /build/bin/leadline-reporting /usr/local/bin/leadline-reporting
 # The ops endpoint must listen beyond loopback inside a container.
 ENV LEADLINE_REPORTING_HTTP=0.0.0.0:9103
-EXPOSE 7131 7132 9103
+EXPOSE 7131 7132 7133 9103
 USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD curl -fsS -o /dev/null http://127.0.0.1:9103/healthz || exit 1

@@ -7,10 +7,13 @@
 #include "reporting_cache.h"
 #include "reporting_http.h"
 #include "reporting_publish.h"
+#include "reporting_server.h"
+#include "ll_auth.h"
 #include "ll_config.h"
 #include "ll_db.h"
 #include "ll_http.h"
 #include "ll_log.h"
+#include "ll_metrics.h"
 #include "ll_outbox.h"
 #include "ll_relay.h"
 #include "ll_service.h"
@@ -30,6 +33,10 @@ static const ll_service_info_t s_info = {
     .environment =
         "  LEADLINE_REPORTING_HTTP          reports + /healthz /readyz /metrics\n"
         "                                   (default 127.0.0.1:9103; 0 = off)\n"
+        "  LEADLINE_REPORTING_ENDPOINT      report ROUTER for `leadline report` (default tcp://*:7133)\n"
+        "  LEADLINE_AUTH_SECRET_KEY_FILE    the service's CURVE secret key file; set, the report\n"
+        "                                   socket admits person keys only, each reading its own\n"
+        "                                   scope, and the HTTP port serves no reports (default none)\n"
         "  LEADLINE_REPORTING_PUB           event PUB, stream \"reporting\" (default tcp://*:7131)\n"
         "  LEADLINE_REPORTING_REPLAY        replay ROUTER (default tcp://*:7132)\n"
         "  LEADLINE_INTAKE_PUB_CONNECT      intake's PUB to follow (default tcp://127.0.0.1:7101)\n"
@@ -79,7 +86,26 @@ typedef struct {
     reporting_publisher_t *publisher;
     bool publish;
     reporting_cache_t *cache;
+    ll_auth_t *auth;
+    reporting_server_t *server;
 } service_t;
+
+//  With keys on, reports are for people, on the report socket: the ops
+//  port answers the report pages with a refusal that says where they went.
+static int
+s_reports_closed (void *arg, const char *url, const char *query, int *status,
+                  const char **content_type, char **body, size_t *body_len)
+{
+    ll_metric_inc ("leadline_reporting_requests_total", "report=\"other\",status=\"403\"",
+                   "report requests answered");
+    *status = 403;
+    *content_type = "text/plain; charset=utf-8";
+    *body = strdup ("error: reports are not served on the ops port while CURVE keys are on\n"
+                    "hint: use `leadline report` with your person key (LEADLINE_AUTH_CLIENT_KEY_FILE, "
+                    "LEADLINE_AUTH_SERVER_KEY, LEADLINE_REPORTING_CONNECT)\n");
+    *body_len = *body ? strlen (*body) : 0;
+    return 0;
+}
 
 static int
 s_publish_timer (zloop_t *loop, int timer_id, void *arg)
@@ -145,14 +171,27 @@ main (int argc, char **argv)
     self.http = ll_http_start (http_addr);
     if ((!self.http && strcmp (http_addr, "0") != 0) || !pages)
         return 1;
-    if (self.http)
-        ll_http_route (self.http, "/reports", reporting_http_handle, pages);
-
     zsys_init ();
     zsys_set_linger (0);
     zloop_t *loop = zloop_new ();
     int rc = 1;
-    reporting_apply_t *applier = reporting_apply_new (self.cache, loop);
+    reporting_apply_t *applier = NULL;
+    //  Before any socket binds: with a key configured this binds the ZAP
+    //  handler, and libzmq admits every key while none is there.
+    self.auth = ll_auth_new (conninfo);
+    //  The report socket has a report builder (and store connection) of
+    //  its own: the HTTP thread's belongs to that thread.
+    reporting_http_t *socket_pages = reporting_http_new (conninfo, target, goal, self.cache);
+    if (!self.auth || !socket_pages)
+        goto done;
+    if (self.http)
+        ll_http_route (self.http, "/reports",
+                       ll_auth_enabled (self.auth) ? s_reports_closed : reporting_http_handle, pages);
+    self.server = reporting_server_new (conninfo,
+        ll_config_str ("LEADLINE_REPORTING_ENDPOINT", "tcp://*:7133"), self.auth, socket_pages);
+    if (!self.server || reporting_server_attach (self.server, loop) || ll_auth_attach (self.auth, loop))
+        goto done;
+    applier = reporting_apply_new (self.cache, loop);
     self.sub = applier ? ll_subscriber_new (conninfo, "reporting", reporting_apply, applier) : NULL;
     self.relay = ll_relay_new (conninfo, "reporting", "reporting",
         ll_config_str ("LEADLINE_REPORTING_PUB", "tcp://*:7131"),
@@ -194,11 +233,14 @@ done:
     //  The HTTP thread goes first: it may be using its connection.
     ll_http_destroy (&self.http);
     reporting_http_destroy (&pages);
+    reporting_server_destroy (&self.server);
+    reporting_http_destroy (&socket_pages);
     ll_subscriber_destroy (&self.sub);
     ll_relay_destroy (&self.relay);
     reporting_publisher_destroy (&self.publisher);
     zloop_destroy (&loop);
     reporting_apply_destroy (&applier);
+    ll_auth_destroy (&self.auth);
     reporting_cache_destroy (&self.cache);
     return rc;
 }
