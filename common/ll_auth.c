@@ -31,10 +31,25 @@ struct _ll_auth_t {
     zsock_t *zap;                  // ZAP REP
     zhashx_t *keys;                // Z85 public key -> s_key_t
     bool store_down;               // to log a failed refresh once
+    zlistx_t *backbone;            // event sockets to cut when a service key goes
+    bool rebind;                   // some of them still wait for their bind
 };
 
 //  libzmq has one ZAP endpoint per context: one handler per process.
 static bool s_zap_bound = false;
+//  The process's instance with CURVE on (the one owning the ZAP handler).
+static ll_auth_t *s_process = NULL;
+
+#define BACKBONE_DOMAIN "leadline-backbone"
+
+//  An event socket under CURVE, and the endpoint it binds.
+typedef struct {
+    zsock_t *sock;
+    char endpoint [256];           // as bound (ZMQ_LAST_ENDPOINT); "" until then
+    bool unbound;                  // cut, waiting to bind again
+} s_backbone_t;
+
+static void s_backbone_cut (ll_auth_t *self);
 
 int
 ll_auth_migrate (PGconn *conn)
@@ -112,8 +127,24 @@ ll_auth_refresh (ll_auth_t *self)
         zhashx_update (keys, PQgetvalue (res, i, 0), key);
     }
     PQclear (res);
+    //  A service key that was admitted and no longer is (revoked or
+    //  removed): its live event connections must go, and only dropping
+    //  every connection of those sockets does that (libzmq cannot drop one
+    //  peer of a PUB). The others reconnect at once, the ZAP handler admits
+    //  them again, and they replay what they missed.
+    bool lost = false;
+    if (self->keys && self->backbone && zlistx_size (self->backbone))
+        for (s_key_t *old = zhashx_first (self->keys); old && !lost;
+             old = zhashx_next (self->keys)) {
+            if (old->revoked || strcmp (old->kind, "service"))
+                continue;
+            s_key_t *now = zhashx_lookup (keys, zhashx_cursor (self->keys));
+            lost = !now || now->revoked;
+        }
     zhashx_destroy (&self->keys);
     self->keys = keys;
+    if (lost || self->rebind)
+        s_backbone_cut (self);
     return 0;
 }
 
@@ -150,6 +181,10 @@ ll_auth_new_with (const char *conninfo, const char *secret_file)
         goto fail;
     }
     s_zap_bound = true;
+    s_process = self;
+    self->backbone = zlistx_new ();
+    assert (self->backbone);
+    zlistx_set_destructor (self->backbone, (zlistx_destructor_fn *) zstr_free);
     ll_info ("auth.on", "CURVE on, server key %s, %zu keys registered",
              zcert_public_txt (self->cert), zhashx_size (self->keys));
     return self;
@@ -172,6 +207,9 @@ ll_auth_destroy (ll_auth_t **self_p)
     ll_auth_t *self = *self_p;
     if (self->zap && s_zap_bound)
         s_zap_bound = false;
+    if (s_process == self)
+        s_process = NULL;
+    zlistx_destroy (&self->backbone);
     zsock_destroy (&self->zap);
     zcert_destroy (&self->cert);
     zhashx_destroy (&self->keys);
@@ -223,12 +261,14 @@ s_on_zap (zloop_t *loop, zsock_t *zap, void *arg)
     else {
         zmq_z85_encode (z85, zframe_data (key_frame), 32);
         s_key_t *key = zhashx_lookup (self->keys, z85);
-        if (key && !key->revoked) {
+        bool backbone = domain && strcmp (domain, BACKBONE_DOMAIN) == 0;
+        if (key && !key->revoked && (!backbone || strcmp (key->kind, "service") == 0)) {
             status = "200";
             text = "OK";
         }
         else
-            text = key ? "revoked key" : "unknown key";
+            text = !key ? "unknown key" : key->revoked ? "revoked key"
+                 : "not a service key (the event backbone admits service keys only)";
         ll_log (*status == '2' ? LL_DEBUG : LL_WARN, "auth.zap", "%s %s from %s",
                 text, z85, address ? address : "?");
     }
@@ -331,6 +371,136 @@ ll_auth_client (zsock_t *sock, char *err, size_t errlen)
         return -1;
     zcert_apply (cert, sock);
     zsock_set_curve_serverkey (sock, server_key);
+    zcert_destroy (&cert);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+//  The event backbone: relays' PUB and replay sockets, subscribers.
+
+ll_auth_t *
+ll_auth_process (void)
+{
+    return s_process;
+}
+
+int
+ll_auth_backbone_server (zsock_t *sock)
+{
+    ll_auth_t *self = s_process;
+    if (!ll_auth_enabled (self))
+        return 0;
+    zcert_apply (self->cert, sock);
+    zsock_set_curve_server (sock, 1);
+    zsock_set_zap_domain (sock, BACKBONE_DOMAIN);
+    s_backbone_t *entry = calloc (1, sizeof *entry);
+    assert (entry);
+    entry->sock = sock;
+    zlistx_add_end (self->backbone, entry);
+    return 0;
+}
+
+void
+ll_auth_backbone_forget (zsock_t *sock)
+{
+    ll_auth_t *self = s_process;
+    if (!self || !self->backbone)
+        return;
+    for (s_backbone_t *entry = zlistx_first (self->backbone); entry;
+         entry = zlistx_next (self->backbone))
+        if (entry->sock == sock) {
+            zlistx_delete (self->backbone, zlistx_cursor (self->backbone));
+            return;
+        }
+}
+
+//  Unbinds every event socket (which closes the connections accepted on
+//  it) and binds it again; a bind that fails (the port not yet released)
+//  is tried again at the next refresh.
+static void
+s_backbone_cut (ll_auth_t *self)
+{
+    self->rebind = false;
+    for (s_backbone_t *entry = zlistx_first (self->backbone); entry;
+         entry = zlistx_next (self->backbone)) {
+        if (!entry->unbound) {
+            const char *last = zsock_last_endpoint (entry->sock);
+            if (!last || !*last)
+                continue;               // not bound yet
+            snprintf (entry->endpoint, sizeof entry->endpoint, "%s", last);
+            zsock_unbind (entry->sock, "%s", entry->endpoint);
+            entry->unbound = true;
+            ll_warn ("auth.cut", "a service key was revoked: dropped every connection of "
+                     "%s; the others reconnect and are checked again", entry->endpoint);
+        }
+        if (zsock_bind (entry->sock, "%s", entry->endpoint) < 0) {
+            self->rebind = true;
+            ll_debug ("auth.rebind", "%s not free yet: %s", entry->endpoint,
+                      zmq_strerror (zmq_errno ()));
+        }
+        else
+            entry->unbound = false;
+    }
+}
+
+//  The producer's public key for `stream`: LEADLINE_AUTH_SERVER_KEY_<STREAM>,
+//  else the newest unrevoked service key registered with the stream's name
+//  as subject. 0 found, -1 none.
+static int
+s_producer_key (const char *stream, const char *conninfo, char key [41])
+{
+    char name [96];
+    int n = snprintf (name, sizeof name, "LEADLINE_AUTH_SERVER_KEY_");
+    for (const char *p = stream; *p && n < (int) sizeof name - 1; p++)
+        name [n++] = (*p >= 'a' && *p <= 'z') ? (char) (*p - 32)
+                   : ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_';
+    name [n] = 0;
+    const char *env = getenv (name);
+    if (env && strlen (env) == 40) {
+        snprintf (key, 41, "%s", env);
+        return 0;
+    }
+    if (!conninfo)
+        return -1;
+    PGconn *conn = PQconnectdb (conninfo);
+    PQsetNoticeProcessor (conn, NULL, NULL);
+    const char *params [] = { stream };
+    PGresult *res = PQstatus (conn) == CONNECTION_OK
+        ? PQexecParams (conn, "SELECT public_key FROM auth.keys WHERE kind = 'service' "
+                        "AND subject = $1 AND revoked_at IS NULL ORDER BY created_at DESC "
+                        "LIMIT 1", 1, NULL, params, NULL, NULL, 0)
+        : NULL;
+    int rc = -1;
+    if (PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1) {
+        snprintf (key, 41, "%s", PQgetvalue (res, 0, 0));
+        rc = 0;
+    }
+    PQclear (res);
+    PQfinish (conn);
+    return rc;
+}
+
+int
+ll_auth_backbone_client (zsock_t *sock, const char *stream, const char *conninfo,
+                         char *err, size_t errlen)
+{
+    const char *file = getenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
+    if (!file || !*file)
+        file = getenv ("LEADLINE_AUTH_SECRET_KEY_FILE");
+    if (!file || !*file)
+        return 0;                       // no key of our own: CURVE off
+    char server [41];
+    if (s_producer_key (stream, conninfo, server)) {
+        ll_warn ("auth.backbone", "no key known for the producer of stream %s (register its "
+                 "service key with subject %s, or set LEADLINE_AUTH_SERVER_KEY_<STREAM>): "
+                 "following it without CURVE", stream, stream);
+        return 0;
+    }
+    zcert_t *cert = s_load_secret (file, err, errlen);
+    if (!cert)
+        return -1;
+    zcert_apply (cert, sock);
+    zsock_set_curve_serverkey (sock, server);
     zcert_destroy (&cert);
     return 0;
 }

@@ -68,6 +68,32 @@ int ll_auth_check_secret_file (const char *path, char *err, size_t errlen);
 //  unset. 0, or -1 with the reason in err.
 int ll_auth_client (zsock_t *sock, char *err, size_t errlen);
 
+//  ---- the event backbone (ll_relay, ll_subscriber)
+//
+//  The process's instance with CURVE on (the first ll_auth_new with a key),
+//  or NULL.
+ll_auth_t *ll_auth_process (void);
+
+//  Makes a relay's PUB or replay socket a CURVE server with the process's
+//  key, before bind, admitting service keys only (ZAP domain
+//  "leadline-backbone"). When a service key that was admitted is revoked
+//  or removed, every connection of these sockets is dropped (unbind, bind
+//  again) at the next registry refresh: the revoked peer cannot come back,
+//  the others reconnect and replay what they missed. Nothing when CURVE is
+//  off. 0 or -1.
+int ll_auth_backbone_server (zsock_t *sock);
+//  Call before destroying a socket given to ll_auth_backbone_server.
+void ll_auth_backbone_forget (zsock_t *sock);
+
+//  Client side for a subscriber of `stream`, before connect: its own key
+//  from LEADLINE_AUTH_CLIENT_KEY_FILE (else LEADLINE_AUTH_SECRET_KEY_FILE,
+//  the service's own pair); the producer's public key from
+//  LEADLINE_AUTH_SERVER_KEY_<STREAM> (e.g. ..._INTAKE), else the newest
+//  unrevoked service key registered with the stream's name as subject.
+//  Nothing without a key of its own. 0, or -1 with the reason in err.
+int ll_auth_backbone_client (zsock_t *sock, const char *stream, const char *conninfo,
+                             char *err, size_t errlen);
+
 //  Creates or upgrades the key registry (schema auth). 0 or -1.
 int ll_auth_migrate (PGconn *conn);
 

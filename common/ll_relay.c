@@ -6,6 +6,7 @@
     past what it has already sent. It writes nothing, so two instances of a
     producer can each run a relay; a subscriber drops what it already has. */
 #include "ll_relay.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_db.h"
@@ -42,6 +43,7 @@ struct ll_relay {
     ll_metric_t *batch_size;
     ll_metric_t *replayed;
     ll_metric_t *up;
+    ll_auth_t *auth;               // ours when the process had none (CURVE on)
 };
 
 static int s_connect (ll_relay_t *self);
@@ -68,6 +70,17 @@ ll_relay_new (const char *conninfo, const char *schema, const char *producer,
     //  it sees the gap and replays them, so the mark bounds memory only.
     ll_socket_caps (self->pub, (int) ll_config_int ("LEADLINE_PUB_HWM", RELAY_HWM));
     ll_socket_caps (self->replay, RELAY_HWM);
+    //  CURVE on both when the process has a key (LEADLINE_AUTH_SECRET_KEY_FILE):
+    //  only registered service keys subscribe and replay (ll_auth.h). A
+    //  service that set up no ll_auth of its own gets one here.
+    const char *secret = getenv ("LEADLINE_AUTH_SECRET_KEY_FILE");
+    if (!ll_auth_process () && secret && *secret) {
+        self->auth = ll_auth_new (conninfo);
+        if (!self->auth)
+            goto fail;
+    }
+    ll_auth_backbone_server (self->pub);
+    ll_auth_backbone_server (self->replay);
     if (zsock_bind (self->pub, "%s", pub_endpoint) < 0) {
         ll_error ("relay.bind", "cannot bind event PUB on %s: %s", pub_endpoint, zmq_strerror (zmq_errno ()));
         goto fail;
@@ -110,8 +123,11 @@ ll_relay_destroy (ll_relay_t **self_p)
         if (self->again_timer >= 0)
             zloop_timer_end (self->loop, self->again_timer);
     }
+    ll_auth_backbone_forget (self->pub);
+    ll_auth_backbone_forget (self->replay);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->replay);
+    ll_auth_destroy (&self->auth);
     if (self->conn)
         PQfinish (self->conn);
     for (size_t i = 0; i < self->n_streams; i++)
@@ -538,6 +554,8 @@ int
 ll_relay_attach (ll_relay_t *self, zloop_t *loop)
 {
     self->loop = loop;
+    if (ll_auth_attach (self->auth, loop))      // our own ZAP handler, if any
+        return -1;
     zloop_reader (loop, self->replay, s_on_replay, self);
     zloop_reader_set_tolerant (loop, self->replay);
     zloop_timer (loop, 1000, 0, s_on_heartbeat, self);

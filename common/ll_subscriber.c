@@ -10,6 +10,7 @@
     Any failure to apply (store down, error in the consumer) rolls back and
     falls back to REPLAYING from the durable cursor, so nothing is skipped. */
 #include "ll_subscriber.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_db.h"
@@ -144,6 +145,13 @@ ll_subscriber_follow (ll_subscriber_t *self, const char *stream,
     //  there: it fails at once and the timer asks again later.
     zsock_set_immediate (s->dealer, 1);
     zsock_set_subscribe (s->sub, stream);
+    //  CURVE with this service's key when it has one (ll_auth.h).
+    char err [512];
+    if (ll_auth_backbone_client (s->sub, stream, self->conninfo, err, sizeof err)
+    ||  ll_auth_backbone_client (s->dealer, stream, self->conninfo, err, sizeof err)) {
+        ll_error ("subscriber.key", "stream %s: %s", stream, err);
+        return -1;
+    }
     if (zsock_connect (s->sub, "%s", pub_endpoint) < 0
     ||  zsock_connect (s->dealer, "%s", replay_endpoint) < 0) {
         ll_error ("subscriber.connect", "cannot connect to %s / %s for stream %s: "
