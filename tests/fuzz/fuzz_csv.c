@@ -3,7 +3,7 @@
     names the place ("FILE:LINE:COL: ..." or the NUL-byte message); every
     record and field has a position that makes sense; and what was read,
     written back as CSV with every field quoted, reads back to the same
-    fields. */
+    fields (but for CRLF inside quotes, which reads as LF). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +60,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (size_t r = 0; r < csv->count; r++) {
         if (again->records [r].count != csv->records [r].count)
             s_die ("the number of fields changed on the way back", NULL);
-        for (size_t f = 0; f < csv->records [r].count; f++)
-            if (strcmp (again->records [r].fields [f], csv->records [r].fields [f]) != 0)
-                s_die ("a field changed on the way back", csv->records [r].fields [f]);
+        for (size_t f = 0; f < csv->records [r].count; f++) {
+            //  Inside quotes CRLF reads as LF, so a field that holds CR CR LF
+            //  comes back with one CR fewer: the one change allowed.
+            const char *in = csv->records [r].fields [f];
+            char *want = strdup (in);
+            if (!want)
+                abort ();
+            size_t w = 0;
+            for (const char *p = in; *p; p++)
+                if (!(p [0] == '\r' && p [1] == '\n'))
+                    want [w++] = *p;
+            want [w] = 0;
+            if (strcmp (again->records [r].fields [f], want) != 0)
+                s_die ("a field changed on the way back", in);
+            free (want);
+        }
     }
     admin_csv_destroy (&again);
     admin_csv_destroy (&csv);
