@@ -1,13 +1,16 @@
-/*  Unit tests of reporting's fiscal calendar and report formats. */
+/*  Unit tests of reporting's fiscal calendar, report formats and report
+    cache. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report_doc.h"
 #include "reporting_period.h"
+#include "reporting_cache.h"
 
 static int32_t
 s_day (const char *text)
@@ -255,6 +258,85 @@ test_format_names (void **state)
     assert_string_equal (report_format_content_type (REPORT_FORMAT_JSON), "application/json");
 }
 
+//  The report cache: hits, drops by scope after an event, no store while
+//  an invalidation happened, age, size.
+static void
+test_cache (void **state)
+{
+    reporting_cache_t *cache = reporting_cache_new (64 * 1024, 60000000);
+    assert_non_null (cache);
+    size_t len = 0;
+    assert_null (reporting_cache_get (cache, "/reports/station?station=S1", 1000, &len));
+    uint64_t epoch = reporting_cache_epoch (cache);
+    reporting_cache_put (cache, "/reports/station?station=S1", "S:S1", epoch, 1000, "one", 3);
+    reporting_cache_put (cache, "/reports/station?station=S2", "S:S2", epoch, 1000, "two", 3);
+    reporting_cache_put (cache, "/reports/district?district=D1", "D:D1", epoch, 1000, "dist", 4);
+    reporting_cache_put (cache, "/reports/campaign?fy=2027", "*", epoch, 1000, "all", 3);
+    assert_int_equal (reporting_cache_size (cache, NULL), 4);
+    char *body = reporting_cache_get (cache, "/reports/station?station=S1", 2000, &len);
+    assert_non_null (body);
+    assert_int_equal (len, 3);
+    assert_string_equal (body, "one");
+    free (body);
+
+    //  An event of station S1 in district D9: S1's report and the
+    //  all-district one go; S2 and D1 stay.
+    zhashx_t *scopes = zhashx_new ();
+    zhashx_insert (scopes, "S:S1", (void *) 1);
+    zhashx_insert (scopes, "D:D9", (void *) 1);
+    reporting_cache_invalidate (cache, scopes);
+    assert_null (reporting_cache_get (cache, "/reports/station?station=S1", 2000, &len));
+    assert_null (reporting_cache_get (cache, "/reports/campaign?fy=2027", 2000, &len));
+    body = reporting_cache_get (cache, "/reports/station?station=S2", 2000, &len);
+    assert_non_null (body);
+    free (body);
+    body = reporting_cache_get (cache, "/reports/district?district=D1", 2000, &len);
+    assert_non_null (body);
+    free (body);
+
+    //  Built before that invalidation: not stored.
+    reporting_cache_put (cache, "/reports/station?station=S1", "S:S1", epoch, 2000, "old", 3);
+    assert_null (reporting_cache_get (cache, "/reports/station?station=S1", 2000, &len));
+    epoch = reporting_cache_epoch (cache);
+    reporting_cache_put (cache, "/reports/station?station=S1", "S:S1", epoch, 2000, "new", 3);
+    body = reporting_cache_get (cache, "/reports/station?station=S1", 2000, &len);
+    assert_string_equal (body, "new");
+    free (body);
+
+    //  Too old by the service clock, or the clock went back: gone.
+    assert_null (reporting_cache_get (cache, "/reports/station?station=S1", 2000 + 60000000, &len));
+    assert_null (reporting_cache_get (cache, "/reports/station?station=S2", 10, &len));
+
+    //  Over the size: the oldest go first.
+    char big [10000];
+    memset (big, 'x', sizeof big);
+    epoch = reporting_cache_epoch (cache);
+    for (int i = 0; i < 20; i++) {
+        char key [32];
+        snprintf (key, sizeof key, "k%d", i);
+        reporting_cache_put (cache, key, "S:S3", epoch, 3000, big, sizeof big);
+    }
+    size_t bytes = 0;
+    reporting_cache_size (cache, &bytes);
+    assert_true (bytes <= 64 * 1024);
+    assert_null (reporting_cache_get (cache, "k0", 3000, &len));
+    body = reporting_cache_get (cache, "k19", 3000, &len);
+    assert_non_null (body);
+    free (body);
+    reporting_cache_clear (cache);
+    assert_int_equal (reporting_cache_size (cache, NULL), 0);
+    zhashx_destroy (&scopes);
+    reporting_cache_destroy (&cache);
+    reporting_cache_destroy (&cache);
+    assert_null (cache);
+
+    //  Size 0: the cache is off.
+    cache = reporting_cache_new (0, 60000000);
+    reporting_cache_put (cache, "a", "S:S1", reporting_cache_epoch (cache), 1, "x", 1);
+    assert_null (reporting_cache_get (cache, "a", 1, &len));
+    reporting_cache_destroy (&cache);
+}
+
 int
 main (void)
 {
@@ -268,6 +350,7 @@ main (void)
         cmocka_unit_test (test_json),
         cmocka_unit_test (test_text_and_html),
         cmocka_unit_test (test_format_names),
+        cmocka_unit_test (test_cache),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
