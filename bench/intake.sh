@@ -44,3 +44,34 @@ lps=$(echo "$out" | awk '$2 == "intake_acked_leads_per_s" { print $3 }')
 stored=$(psql "$LEADLINE_DB" -qAtX -c "SELECT count(*) FROM intake.leads")
 figure intake_leads_stored "$stored" leads
 ratio intake_vs_pgbench_single_insert_32_clients "$lps" "$tps32"
+
+# The store's floor for this work: PostgreSQL making intake's rows itself,
+# no client, no look-ups, no checks: 256 lead rows (intake's columns and
+# indexes) and their 512 event rows per transaction, generated server-side.
+# Not a baseline to beat but a ceiling: intake cannot store leads faster
+# than its store can write their rows. Measured after intake's run, on the
+# same tables.
+kill "$BENCH_PIDS" 2>/dev/null || true
+psql "$LEADLINE_DB" -qX -c "CREATE SEQUENCE bench_floor_seq" >/dev/null
+script=$(mktemp)
+cat >"$script" <<'SQL'
+BEGIN;
+INSERT INTO intake.leads (id, idempotency_key, employee_id, station_id, office_id, district_id, program,
+  card_completed_at, entered_at, business_name, business_address, business_zip, contact_name, contact_phone,
+  contact_email, products, notes, phone_key, name_zip_key, name_addr_key, status, rep_id, assign_reason,
+  updated_at, request_hash, reply)
+SELECT gen_random_uuid(), md5(random()::text), 'E1', 'S-MAIN', 'O1', 'D1', 1, now(), now(),
+  'Shop ' || md5(random()::text), '12 Main Street', '10001', 'Owner abc', '2125550100', 'owner@example.com',
+  '{1,5}', 'ships parcels daily', md5(random()::text), md5(random()::text), md5(random()::text),
+  'assigned', 'R1', 'territory', now(), md5(random()::text), decode(repeat('ab', 120), 'hex')
+FROM generate_series(1, 256);
+INSERT INTO intake.event_log (stream, seq, event_id, type, payload)
+SELECT 'floor', nextval('bench_floor_seq'), gen_random_uuid(), 'lead_entered', decode(repeat('ab', 300), 'hex')
+FROM generate_series(1, 512);
+COMMIT;
+SQL
+floor=$(( $(pgbench_tps 2 10 "$script") * 256 ))
+rm -f "$script"
+figure store_floor_server_generated_leads "$floor" leads/s
+ratio store_floor_vs_pgbench_single_insert_32_clients "$floor" "$tps32"
+ratio intake_vs_store_floor "$lps" "$floor"
