@@ -154,3 +154,28 @@ nn_terminal() {
 nn_listen() {
   nn_bg client "listen-$1" env LEADLINE_NOTIFIER_CONNECT="$3" "$NN_BIN/leadline" rep listen --person "$2" --tsv
 }
+
+# PostgreSQL crash restart on its host (immediate mode, then start again on
+# its veth address: the address is in the cluster's configuration).
+nn_pg_restart() { nn_exec pg "$nn_root/scripts/pg-cluster" restart "$NN_PG" >/dev/null; }
+
+# nn_netem ROLE ARGS...: packet delay/loss on everything ROLE's host sends
+# (a netem qdisc at the root of its eth0), e.g. nn_netem pg delay 50ms 10ms
+# loss 2%; nn_netem_clear ROLE takes it off. Needs the kernel's sch_netem:
+# where it is missing, nn_netem fails and says so on stderr.
+nn_netem() { local role=$1; shift; nn_exec "$role" tc qdisc add dev eth0 root netem "$@"; }
+nn_netem_clear() { nn_exec "$1" tc qdisc del dev eth0 root 2>/dev/null || true; }
+
+# nn_own_pid PID BINARY: PID is BINARY's own process (ip netns exec and the
+# shell exec it, so $! of nn_bg is the program, not a wrapper); waits up to
+# a second for the exec.
+nn_own_pid() {
+  local pid=$1 bin=$2 i exe=""
+  for i in $(seq 50); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+    [ "${exe##*/}" = "$bin" ] && return 0
+    sleep 0.02
+  done
+  echo "netns: pid $pid is '${exe:-gone}', not $bin" >&2
+  return 1
+}
