@@ -59,6 +59,47 @@ intake_ferrs_copy (intake_ferrs_t *dst, const intake_ferrs_t *src)
     dst->count = dst->cap = src->count;
 }
 
+//  Bytes of the valid, printable UTF-8 character at p, or 0.
+static int
+s_char_len (const unsigned char *p)
+{
+    unsigned c = *p;
+    if (c < 0x80)
+        return c < 0x20 || c == 0x7f ? 0 : 1;
+    int extra;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) { extra = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { extra = 2; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { extra = 3; cp = c & 0x07; }
+    else return 0;
+    for (int i = 1; i <= extra; i++) {
+        if ((p [i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p [i] & 0x3f);
+    }
+    if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+    ||  (extra == 3 && (cp < 0x10000 || cp > 0x10ffff))
+    ||  (cp >= 0x80 && cp < 0xa0))
+        return 0;
+    return extra + 1;
+}
+
+//  A message may quote what the client sent, and a cut (%.60s) may split a
+//  character: what goes back is always valid text, with '?' for any byte
+//  that is not part of a printable UTF-8 character.
+static void
+s_clean (char *s)
+{
+    unsigned char *p = (unsigned char *) s;
+    while (*p) {
+        int len = s_char_len (p);
+        if (len == 0)
+            *p++ = '?';
+        else
+            p += len;
+    }
+}
+
 void
 intake_ferr_add (intake_ferrs_t *errs, const char *field, const char *code,
                  const char *hint, const char *fmt, ...)
@@ -78,6 +119,10 @@ intake_ferr_add (intake_ferrs_t *errs, const char *field, const char *code,
     va_start (args, fmt);
     vsnprintf (e->message, sizeof e->message, fmt, args);
     va_end (args);
+    s_clean (e->field);
+    s_clean (e->code);
+    s_clean (e->hint);
+    s_clean (e->message);
 }
 
 //  Valid UTF-8 (no overlongs, no surrogates) and no control characters.
