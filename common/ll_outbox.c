@@ -39,10 +39,14 @@ ll_outbox_prepare (PGconn *conn, const char *schema)
         "  VALUES ($1, cardinality ($2::uuid[]))"
         "  ON CONFLICT (stream) DO UPDATE SET last_seq = sh.last_seq + excluded.last_seq"
         "  RETURNING sh.last_seq"
+        "), w AS ("
+        "  INSERT INTO %1$s.event_log (stream, seq, event_id, type, payload)"
+        "  SELECT $1, h.last_seq - cardinality ($2::uuid[]) + u.n, u.e, u.t, u.p"
+        "  FROM h, unnest ($2::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS u (e, t, p, n)"
+        "  RETURNING 1"
         ") "
-        "INSERT INTO %1$s.event_log (stream, seq, event_id, type, payload) "
-        "SELECT $1, h.last_seq - cardinality ($2::uuid[]) + u.n, u.e, u.t, u.p "
-        "FROM h, unnest ($2::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS u (e, t, p, n)",
+        //  The relay's wake-up, delivered on commit, in the same round trip.
+        "SELECT pg_notify ('leadline_%1$s', '') FROM (SELECT count(*) FROM w) AS c",
         schema);
     if (ll_db_prepare (conn, name, sql))
         return -1;
@@ -159,7 +163,7 @@ ll_outbox_append_batch (PGconn *conn, const char *schema, const char *stream,
     const char *params [] = { stream, id_arr, type_arr, payload_arr };
     s_stmt_name (name, sizeof name, schema, "batch");
     res = ll_db_execp (conn, name, 4, params, sqlstate);
-    if (res && ll_outbox_notify (conn, schema) == 0)
+    if (res)
         rc = 0;
 done:
     for (size_t i = 0; ids && i < count; i++)

@@ -27,10 +27,6 @@ typedef struct {
 } s_stmt_t;
 
 static const s_stmt_t s_stmts [] = {
-    //  Submissions of every intake instance take turns, a batch at a time:
-    //  duplicate detection and round robin read, then write.
-    { "writer_lock",
-      "SELECT pg_advisory_xact_lock (hashtext ('leadline.intake.writer'))" },
     { "org_lookup",
       "SELECT u.i, s.id IS NOT NULL, coalesce (s.office_id, ''), coalesce (o.district_id, ''),"
       "       e.id IS NOT NULL, coalesce (e.station_id, '')"
@@ -87,6 +83,16 @@ static const s_stmt_t s_stmts [] = {
       "INSERT INTO intake.rr_state (scope, rep_id, current)"
       " SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[])"
       " ON CONFLICT (scope, rep_id) DO UPDATE SET current = excluded.current" },
+    //  A batch's assignment state in one round trip: empty arrays are no-ops.
+    { "assign_save",
+      "WITH rr AS ("
+      "  INSERT INTO intake.rr_state (scope, rep_id, current)"
+      "  SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[])"
+      "  ON CONFLICT (scope, rep_id) DO UPDATE SET current = excluded.current)"
+      " INSERT INTO intake.rep_load (rep_id, open_leads)"
+      " SELECT * FROM unnest ($4::text[], $5::int[])"
+      " ON CONFLICT (rep_id) DO UPDATE"
+      "   SET open_leads = greatest (0, intake.rep_load.open_leads + excluded.open_leads)" },
     { "load_add",
       "INSERT INTO intake.rep_load (rep_id, open_leads)"
       " SELECT * FROM unnest ($1::text[], $2::int[])"
@@ -292,15 +298,26 @@ s_exec (intake_store_t *self, const char *sql)
 
 int intake_store_begin (intake_store_t *self) { return s_exec (self, "BEGIN"); }
 
-static int s_run_void (intake_store_t *self, const char *name, int nparams,
-                       const char *const *params, char *sqlstate);
-
 int
 intake_store_begin_writer (intake_store_t *self, char *sqlstate)
 {
-    if (intake_store_begin (self))
+    //  One round trip for both: a batch's round trips are what a loaded
+    //  machine makes expensive.
+    strcpy (sqlstate, "08006");
+    if (!self->conn)
         return -1;
-    if (s_run_void (self, "writer_lock", 0, NULL, sqlstate) == 0)
+    PGresult *res = PQexec (self->conn,
+        "BEGIN; SELECT pg_advisory_xact_lock (hashtext ('leadline.intake.writer'))");
+    bool ok = PQresultStatus (res) == PGRES_TUPLES_OK;
+    if (!ok) {
+        const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+        if (state)
+            snprintf (sqlstate, 6, "%s", state);
+        ll_warn ("store.begin", "cannot begin a batch [%s]: %s", sqlstate,
+                 PQerrorMessage (self->conn));
+    }
+    PQclear (res);
+    if (ok)
         return 0;
     intake_store_rollback (self);
     return -1;
@@ -660,13 +677,9 @@ intake_store_save_assign (intake_store_t *self, intake_assign_t *assign, char *s
     char *load_reps = s_arr_close (&out.load_reps);
     char *deltas = s_arr_close (&out.deltas);
     int rc = 0;
-    if (out.rr_n) {
-        const char *params [] = { scopes, rr_reps, currents };
-        rc = s_run_void (self, "rr_save", 3, params, sqlstate);
-    }
-    if (rc == 0 && out.load_n) {
-        const char *params [] = { load_reps, deltas };
-        rc = s_run_void (self, "load_add", 2, params, sqlstate);
+    if (out.rr_n || out.load_n) {
+        const char *params [] = { scopes, rr_reps, currents, load_reps, deltas };
+        rc = s_run_void (self, "assign_save", 5, params, sqlstate);
     }
     free (scopes);
     free (rr_reps);

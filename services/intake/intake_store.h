@@ -37,7 +37,9 @@ bool intake_store_transient (intake_store_t *self, const char *sqlstate);
 PGconn *intake_store_conn (intake_store_t *self);
 
 int intake_store_begin (intake_store_t *self);
-//  BEGIN, then wait for the writer lock (held until commit or rollback).
+//  BEGIN, then wait for the writer lock (held until commit or rollback):
+//  submissions of every intake instance take turns, a batch at a time, as
+//  duplicate detection and round robin read, then write.
 int intake_store_begin_writer (intake_store_t *self, char *sqlstate);
 int intake_store_commit (intake_store_t *self, char *sqlstate);
 void intake_store_rollback (intake_store_t *self);
