@@ -68,6 +68,7 @@ start_reporting() {
   LEADLINE_CLOCK_FILE="$work/clock" LEADLINE_REPORTING_HTTP="127.0.0.1:$1" \
   LEADLINE_REPORTING_PUBLISH=no LEADLINE_REPORTING_CACHE_MB="$2" \
   LEADLINE_REPORTING_PUB="ipc://$work/pub$1" LEADLINE_REPORTING_REPLAY="ipc://$work/replay$1" \
+  LEADLINE_REPORTING_ENDPOINT="ipc://$work/reports$1" \
   LEADLINE_INTAKE_PUB_CONNECT="ipc://$work/none1" LEADLINE_INTAKE_REPLAY_CONNECT="ipc://$work/none2" \
   LEADLINE_SLA_PUB_CONNECT="ipc://$work/none3" LEADLINE_SLA_REPLAY_CONNECT="ipc://$work/none4" \
     "$bin/leadline-reporting" run 2>>"$work/reporting.log" & BENCH_PIDS="${BENCH_PIDS:-} $!"
