@@ -237,6 +237,19 @@ s_on_listen_tick (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  The ROUTER woke the loop: what the subscriber committed goes out now,
+//  not after the ROUTER's messages (zloop runs timers after its readers).
+//  No subscriber transaction is open here: the loop has one thread.
+static void
+s_on_wake (void *arg)
+{
+    notifier_t *self = arg;
+    if (self->flush_timer >= 0) {
+        zloop_timer_end (self->loop, self->flush_timer);
+        s_flush (self->loop, -1, self);
+    }
+}
+
 //  Every two seconds: gauges that need the store, and readiness.
 static int
 s_on_status (zloop_t *loop, int timer_id, void *arg)
@@ -345,6 +358,7 @@ main (int argc, char **argv)
                   "LEADLINE_REPORTING_REPLAY_CONNECT", "tcp://127.0.0.1:7132"))
         goto done;
 
+    notifier_clients_on_wake (self.clients, s_on_wake, &self);
     if (notifier_clients_attach (self.clients, self.loop)
     ||  ll_auth_attach (self.auth, self.loop)
     ||  notifier_channels_attach (self.channels, self.loop)
