@@ -424,10 +424,13 @@ s_backbone_cut (ll_auth_t *self)
     for (s_backbone_t *entry = zlistx_first (self->backbone); entry;
          entry = zlistx_next (self->backbone)) {
         if (!entry->unbound) {
-            const char *last = zsock_last_endpoint (entry->sock);
-            if (!last || !*last)
+            char *last = zsock_last_endpoint (entry->sock);     // ours to free
+            bool bound = last && *last;
+            if (bound)
+                snprintf (entry->endpoint, sizeof entry->endpoint, "%s", last);
+            free (last);
+            if (!bound)
                 continue;               // not bound yet
-            snprintf (entry->endpoint, sizeof entry->endpoint, "%s", last);
             zsock_unbind (entry->sock, "%s", entry->endpoint);
             entry->unbound = true;
             ll_warn ("auth.cut", "a service key was revoked: dropped every connection of "
