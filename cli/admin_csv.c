@@ -42,6 +42,24 @@ s_push (admin_csv_record_t *rec, size_t *cap, char *field, int line, int col)
     rec->columns [rec->count++] = col;
 }
 
+//  The field being read: one buffer reused for every field of the file.
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} s_text_t;
+
+static void
+s_put (s_text_t *t, char ch)
+{
+    if (t->len + 1 >= t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->buf = realloc (t->buf, t->cap);
+        if (!t->buf)
+            abort ();
+    }
+    t->buf [t->len++] = ch;
+}
+
 static void
 s_record_free (admin_csv_record_t *rec)
 {
@@ -114,17 +132,14 @@ admin_csv_parse (const char *path, const char *input, size_t size, char *err, si
         c.p += 3;
 
     char *field = NULL;
-    size_t flen = 0;
-    FILE *fout = NULL;
+    s_text_t text = { NULL, 0, 0 };
     while (c.p < c.end) {
         admin_csv_record_t rec = { .line = c.line };
         size_t field_cap = 0;
         bool end_of_record = false;
         while (!end_of_record) {
             int fline = c.line, fcol = c.col;
-            fout = open_memstream (&field, &flen);
-            if (!fout)
-                abort ();
+            text.len = 0;
             if (c.p < c.end && *c.p == '"') {
                 int qline = c.line, qcol = c.col;
                 s_advance (&c);
@@ -137,7 +152,7 @@ admin_csv_parse (const char *path, const char *input, size_t size, char *err, si
                     }
                     if (*c.p == '"') {
                         if (c.p + 1 < c.end && c.p [1] == '"') {
-                            fputc ('"', fout);
+                            s_put (&text, '"');
                             s_advance (&c);
                             s_advance (&c);
                             continue;
@@ -149,7 +164,7 @@ admin_csv_parse (const char *path, const char *input, size_t size, char *err, si
                         s_advance (&c);
                         continue;
                     }
-                    fputc (*c.p, fout);
+                    s_put (&text, *c.p);
                     s_advance (&c);
                 }
                 if (c.p < c.end && *c.p != ',' && *c.p != '\n'
@@ -166,11 +181,15 @@ admin_csv_parse (const char *path, const char *input, size_t size, char *err, si
                         s_advance (&c);
                         continue;
                     }
-                    fputc (*c.p, fout);
+                    s_put (&text, *c.p);
                     s_advance (&c);
                 }
-            fclose (fout);
-            fout = NULL;
+            field = malloc (text.len + 1);
+            if (!field)
+                abort ();
+            if (text.len)
+                memcpy (field, text.buf, text.len);
+            field [text.len] = 0;
             s_push (&rec, &field_cap, field, fline, fcol);
             field = NULL;
             if (c.p >= c.end)
@@ -198,14 +217,14 @@ admin_csv_parse (const char *path, const char *input, size_t size, char *err, si
         self->records [self->count++] = rec;
         continue;
 fail:
-        if (fout)
-            fclose (fout);
+        free (text.buf);
         free (field);
         s_record_free (&rec);
         free (data);
         admin_csv_destroy (&self);
         return NULL;
     }
+    free (text.buf);
     free (data);
     return self;
 }
