@@ -213,7 +213,9 @@ s_receive (terminal_link_t *self, terminal_done_fn *done, void *arg)
             if (retry_ms > MAX_RETRY_MS)
                 retry_ms = MAX_RETRY_MS;
             job->resend_at_ms = ll_mono_us () / 1000 + retry_ms;
-            snprintf (job->why, sizeof job->why, "intake is unavailable%s%s",
+            snprintf (job->why, sizeof job->why, "%s%s%s",
+                      status == LEADLINE__V1__STATUS__STATUS_SLOW_DOWN
+                          ? "intake asks this terminal to slow down" : "intake is unavailable",
                       *message ? ": " : "", message);
         }
         else {
