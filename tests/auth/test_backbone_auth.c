@@ -24,47 +24,6 @@ typedef struct {
     long events;
 } s_follower_t;
 
-static void
-s_keys (const char *name, const char *kind, const char *subject, char pub [41])
-{
-    char cmd [1200];
-    snprintf (cmd, sizeof cmd, "'%s' admin keys generate --kind %s --subject %s --out '%s/%s' "
-              "2>/dev/null | head -n 1 | cut -d' ' -f1", s_env.leadline_bin, kind, subject,
-              s_env.dir, name);
-    FILE *p = popen (cmd, "r");
-    pub [0] = 0;
-    if (p) {
-        if (fgets (pub, 41, p)) {}
-        pclose (p);
-    }
-    if (strlen (pub) != 40) {
-        fprintf (stderr, "cannot generate key %s\n", name);
-        exit (1);
-    }
-}
-
-static tc_client_t *
-s_terminal (const char *name)
-{
-    tc_client_t *self = calloc (1, sizeof *self);
-    self->dealer = zsock_new (ZMQ_DEALER);
-    ll_socket_caps (self->dealer, 1000);
-    zsock_set_linger (self->dealer, 0);
-    char file [400], err [512];
-    snprintf (file, sizeof file, "%s/%s_secret", s_env.dir, name);
-    setenv ("LEADLINE_AUTH_SERVER_KEY", s_server_pub, 1);
-    setenv ("LEADLINE_AUTH_CLIENT_KEY_FILE", file, 1);
-    if (ll_auth_client (self->dealer, err, sizeof err)) {
-        fprintf (stderr, "client key: %s\n", err);
-        exit (1);
-    }
-    unsetenv ("LEADLINE_AUTH_SERVER_KEY");
-    unsetenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
-    snprintf (self->endpoint, sizeof self->endpoint, "%.200s", s_env.endpoint);
-    zsock_connect (self->dealer, "%s", s_env.endpoint);
-    return self;
-}
-
 static int
 s_apply (PGconn *conn, const ll_envelope_t *event, void *arg)
 {
@@ -147,12 +106,12 @@ main (void)
     tc_env_init (&s_env, "backbone");
     PGconn *db = tc_db ();
     char term [41], ok1 [41], ok2 [41], person [41], stranger [41], path [400];
-    s_keys ("server", "service", "intake", s_server_pub);
-    s_keys ("term_main", "terminal", "S-MAIN", term);
-    s_keys ("bb_ok1", "service", "notifier", ok1);
-    s_keys ("bb_ok2", "service", "reporting", ok2);
-    s_keys ("bb_person", "person", "M1", person);
-    s_keys ("bb_stranger", "service", "sla", stranger);
+    tc_key_generate (&s_env, "server", "service", "intake", s_server_pub);
+    tc_key_generate (&s_env, "term_main", "terminal", "S-MAIN", term);
+    tc_key_generate (&s_env, "bb_ok1", "service", "notifier", ok1);
+    tc_key_generate (&s_env, "bb_ok2", "service", "reporting", ok2);
+    tc_key_generate (&s_env, "bb_person", "person", "M1", person);
+    tc_key_generate (&s_env, "bb_stranger", "service", "sla", stranger);
     PQclear (PQexecParams (db, "DELETE FROM auth.keys WHERE public_key = $1", 1, NULL,
              (const char *[]) { stranger }, NULL, NULL, 0));
     snprintf (path, sizeof path, "%s/server_secret", s_env.dir);
@@ -169,7 +128,7 @@ main (void)
     s_follow (&fs, db, "bb_stranger", loop);
 
     //  Two cards: two events each (entered, assigned).
-    tc_client_t *t = s_terminal ("term_main");
+    tc_client_t *t = tc_client_keyed (&s_env, "term_main", s_server_pub);
     s_submit (t, 1);
     s_submit (t, 2);
     s_run (loop, &f1, 4, 30000, 0);

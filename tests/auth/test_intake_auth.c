@@ -13,52 +13,6 @@
 static tc_env_t s_env;
 static char s_server_pub [41];
 
-//  `leadline admin keys generate`; the public key goes to pub.
-static void
-s_keys (const char *name, const char *kind, const char *subject, char pub [41])
-{
-    char cmd [1200];
-    snprintf (cmd, sizeof cmd, "'%s' admin keys generate --kind %s --subject %s --out '%s/%s' "
-              "2>/dev/null | head -n 1 | cut -d' ' -f1", s_env.leadline_bin, kind, subject,
-              s_env.dir, name);
-    FILE *p = popen (cmd, "r");
-    pub [0] = 0;
-    if (p) {
-        if (fgets (pub, 41, p)) {}
-        pclose (p);
-    }
-    if (strlen (pub) != 40) {
-        fprintf (stderr, "cannot generate key %s\n", name);
-        exit (1);
-    }
-}
-
-//  A client connected with key `name` (NULL: no CURVE).
-static tc_client_t *
-s_client (const char *name)
-{
-    tc_client_t *self = calloc (1, sizeof *self);
-    self->dealer = zsock_new (ZMQ_DEALER);
-    ll_socket_caps (self->dealer, 1000);
-    zsock_set_linger (self->dealer, 0);
-    zsock_set_reconnect_ivl (self->dealer, 50);
-    if (name) {
-        char file [400], err [512];
-        snprintf (file, sizeof file, "%s/%s_secret", s_env.dir, name);
-        setenv ("LEADLINE_AUTH_SERVER_KEY", s_server_pub, 1);
-        setenv ("LEADLINE_AUTH_CLIENT_KEY_FILE", file, 1);
-        if (ll_auth_client (self->dealer, err, sizeof err)) {
-            fprintf (stderr, "client key: %s\n", err);
-            exit (1);
-        }
-        unsetenv ("LEADLINE_AUTH_SERVER_KEY");
-        unsetenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
-    }
-    snprintf (self->endpoint, sizeof self->endpoint, "%.200s", s_env.endpoint);
-    zsock_connect (self->dealer, "%s", s_env.endpoint);
-    return self;
-}
-
 static const char *
 s_message (const ll_envelope_t *r)
 {
@@ -81,12 +35,12 @@ main (void)
     tc_env_init (&s_env, "auth");
     PGconn *db = tc_db ();
     char path [400], pub [41], term_main [41], stranger [41], rep_m1 [41], rep_m2 [41];
-    s_keys ("server", "service", "intake", s_server_pub);
-    s_keys ("term_main", "terminal", "S-MAIN", term_main);
-    s_keys ("rep_m1", "person", "M1", rep_m1);
-    s_keys ("rep_m2", "person", "M2", rep_m2);
+    tc_key_generate (&s_env, "server", "service", "intake", s_server_pub);
+    tc_key_generate (&s_env, "term_main", "terminal", "S-MAIN", term_main);
+    tc_key_generate (&s_env, "rep_m1", "person", "M1", rep_m1);
+    tc_key_generate (&s_env, "rep_m2", "person", "M2", rep_m2);
     //  Made, then removed from the registry: an unknown key.
-    s_keys ("stranger", "terminal", "S-MAIN", stranger);
+    tc_key_generate (&s_env, "stranger", "terminal", "S-MAIN", stranger);
     PQclear (PQexecParams (db, "DELETE FROM auth.keys WHERE public_key = $1", 1, NULL,
              (const char *[]) { stranger }, NULL, NULL, 0));
     (void) pub;
@@ -98,12 +52,12 @@ main (void)
     //  No key, unknown key: the handshake fails; nothing is answered or stored.
     tc_card_t card;
     tc_card_init (&card, "E1", "S-MAIN", 1);
-    tc_client_t *c = s_client (NULL);
+    tc_client_t *c = tc_client_keyed (&s_env, NULL, s_server_pub);
     ll_envelope_t *r = tc_submit (c, &card, "k-nokey", 3000);
     CHECK (!r, "a client without a key got: %s", s_message (r));
     ll_envelope_free (&r);
     tc_client_destroy (&c);
-    c = s_client ("stranger");
+    c = tc_client_keyed (&s_env, "stranger", s_server_pub);
     r = tc_submit (c, &card, "k-stranger", 3000);
     CHECK (!r, "an unknown key got: %s", s_message (r));
     ll_envelope_free (&r);
@@ -112,7 +66,7 @@ main (void)
            "a lead was stored without a known key");
 
     //  The S-MAIN terminal: its own station goes through.
-    tc_client_t *term = s_client ("term_main");
+    tc_client_t *term = tc_client_keyed (&s_env, "term_main", s_server_pub);
     r = tc_submit_retry (term, &card, "k-main-1", 30000);
     CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own station: %s", s_message (r));
     char lead_id [64] = "", rep_id [64] = "";
@@ -148,14 +102,14 @@ main (void)
     CHECK (*rep_id == 'M', "lead assigned to %s", rep_id);
     const char *own = strcmp (rep_id, "M1") == 0 ? "rep_m1" : "rep_m2";
     const char *foreign = strcmp (rep_id, "M1") == 0 ? "rep_m2" : "rep_m1";
-    tc_client_t *rep = s_client (foreign);
+    tc_client_t *rep = tc_client_keyed (&s_env, foreign, s_server_pub);
     r = tc_contact (rep, "k-foreign-contact", lead_id, rep_id, 1);
     CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_FORBIDDEN
         && strstr (s_message (r), "act only as itself"), "foreign rep: %s", s_message (r));
     ll_envelope_free (&r);
     tc_client_destroy (&rep);
     if (!strcmp (rep_id, "M1") || !strcmp (rep_id, "M2")) {
-        rep = s_client (own);
+        rep = tc_client_keyed (&s_env, own, s_server_pub);
         r = tc_contact (rep, "k-own-contact", lead_id, rep_id, 1);
         CHECK (tc_status (r) == LEADLINE__V1__STATUS__STATUS_OK, "own rep: %s", s_message (r));
         ll_envelope_free (&r);
@@ -212,7 +166,7 @@ main (void)
     }
     CHECK (cut, "a revoked terminal key still submits after 10 s");
     tc_client_destroy (&term);
-    term = s_client ("term_main");
+    term = tc_client_keyed (&s_env, "term_main", s_server_pub);
     tc_card_init (&card, "E1", "S-MAIN", 500);
     r = tc_submit (term, &card, "k-revoked-new", 3000);
     CHECK (!r, "a revoked key connected anew and got: %s", s_message (r));

@@ -24,49 +24,6 @@ s_leads (PGconn *db)
     return tc_db_long (db, "SELECT count(*) FROM intake.leads", NULL);
 }
 
-//  `leadline admin keys generate`; the public key goes to pub.
-static void
-s_keys (const char *name, const char *kind, const char *subject, char pub [41])
-{
-    char cmd [1200];
-    snprintf (cmd, sizeof cmd, "'%s' admin keys generate --kind %s --subject %s --out '%s/%s' "
-              "2>/dev/null | head -n 1 | cut -d' ' -f1", s_env.leadline_bin, kind, subject,
-              s_env.dir, name);
-    FILE *p = popen (cmd, "r");
-    pub [0] = 0;
-    if (p) {
-        if (fgets (pub, 41, p)) {}
-        pclose (p);
-    }
-    if (strlen (pub) != 40) {
-        fprintf (stderr, "cannot generate key %s\n", name);
-        exit (1);
-    }
-}
-
-//  A client connected with the key `name`.
-static tc_client_t *
-s_client (const char *name)
-{
-    tc_client_t *self = calloc (1, sizeof *self);
-    self->dealer = zsock_new (ZMQ_DEALER);
-    ll_socket_caps (self->dealer, 1000);
-    zsock_set_linger (self->dealer, 0);
-    char file [400], err [512];
-    snprintf (file, sizeof file, "%s/%s_secret", s_env.dir, name);
-    setenv ("LEADLINE_AUTH_SERVER_KEY", s_server_pub, 1);
-    setenv ("LEADLINE_AUTH_CLIENT_KEY_FILE", file, 1);
-    if (ll_auth_client (self->dealer, err, sizeof err)) {
-        fprintf (stderr, "client key: %s\n", err);
-        exit (1);
-    }
-    unsetenv ("LEADLINE_AUTH_SERVER_KEY");
-    unsetenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
-    snprintf (self->endpoint, sizeof self->endpoint, "%.200s", s_env.endpoint);
-    zsock_connect (self->dealer, "%s", s_env.endpoint);
-    return self;
-}
-
 //  MD5 of every row of every table of the schemas intake and org (the key
 //  registry and the event log's numbering are not lead data; the event log
 //  itself is intake's and is included). Caller frees.
@@ -123,17 +80,17 @@ main (void)
     zsys_set_linger (0);
     tc_env_init (&s_env, "hostile");
     char path [400], term_main [41], term_fair [41];
-    s_keys ("server", "service", "intake", s_server_pub);
-    s_keys ("term_main", "terminal", "S-MAIN", term_main);
-    s_keys ("term_fair", "terminal", "S-FAIR", term_fair);
+    tc_key_generate (&s_env, "server", "service", "intake", s_server_pub);
+    tc_key_generate (&s_env, "term_main", "terminal", "S-MAIN", term_main);
+    tc_key_generate (&s_env, "term_fair", "terminal", "S-FAIR", term_fair);
     char rep_m1 [41], rep_m2 [41];
-    s_keys ("rep_m1", "person", "M1", rep_m1);
-    s_keys ("rep_m2", "person", "M2", rep_m2);
+    tc_key_generate (&s_env, "rep_m1", "person", "M1", rep_m1);
+    tc_key_generate (&s_env, "rep_m2", "person", "M2", rep_m2);
     snprintf (path, sizeof path, "%s/server_secret", s_env.dir);
     setenv ("LEADLINE_AUTH_SECRET_KEY_FILE", path, 1);
     tc_env_start (&s_env);
     PGconn *db = tc_db ();
-    tc_client_t *c = s_client ("term_main");
+    tc_client_t *c = tc_client_keyed (&s_env, "term_main", s_server_pub);
 
     //  The S-MAIN terminal's first card, as exact bytes (replayed below).
     tc_card_t first;
@@ -180,7 +137,7 @@ main (void)
     uint8_t *cbuf = malloc (csize);
     leadline__v1__envelope__pack (&cenv, cbuf);
     bool m1 = strcmp (first_rep, "M1") == 0;
-    tc_client_t *own = s_client (m1 ? "rep_m1" : "rep_m2");
+    tc_client_t *own = tc_client_keyed (&s_env, m1 ? "rep_m1" : "rep_m2", s_server_pub);
     r = NULL;
     for (int i = 0; i < 10 && !r; i++)
         r = tc_call_raw (own, cbuf, csize, 3000);
@@ -270,7 +227,7 @@ main (void)
     //  A replay from another identity: the S-MAIN terminal's exact bytes
     //  (same idempotency key) through the S-FAIR terminal's key. It must
     //  not get the first terminal's stored reply, nor store anything.
-    tc_client_t *fair = s_client ("term_fair");
+    tc_client_t *fair = tc_client_keyed (&s_env, "term_fair", s_server_pub);
     r = NULL;
     for (int i = 0; i < 10 && !r; i++)
         r = tc_call_raw (fair, fbuf, fsize, 3000);
@@ -286,7 +243,7 @@ main (void)
                        "S-FAIR") == 0, "a lead was stored for S-FAIR");
     //  The same for a rep's update: the other rep's key replays the contact's
     //  bytes; it must not get the "recorded" reply meant for the first rep.
-    tc_client_t *other = s_client (m1 ? "rep_m2" : "rep_m1");
+    tc_client_t *other = tc_client_keyed (&s_env, m1 ? "rep_m2" : "rep_m1", s_server_pub);
     r = NULL;
     for (int i = 0; i < 10 && !r; i++)
         r = tc_call_raw (other, cbuf, csize, 3000);

@@ -1,5 +1,6 @@
 /*  intake_client — the intake tests' client, cards and process helpers. */
 #include "intake_client.h"
+#include "ll_auth.h"
 #include "ll_clock.h"
 #include "ll_uuid.h"
 #include <errno.h>
@@ -468,4 +469,50 @@ tc_db_long (PGconn *conn, const char *sql, const char *param)
         fprintf (stderr, "query failed: %s: %s", sql, PQerrorMessage (conn));
     PQclear (res);
     return v;
+}
+
+void
+tc_key_generate (tc_env_t *env, const char *name, const char *kind, const char *subject,
+                 char pub [41])
+{
+    char cmd [1200];
+    snprintf (cmd, sizeof cmd, "'%s' admin keys generate --kind %s --subject %s --out '%s/%s' "
+              "2>/dev/null | head -n 1 | cut -d' ' -f1", env->leadline_bin, kind, subject,
+              env->dir, name);
+    FILE *p = popen (cmd, "r");
+    pub [0] = 0;
+    if (p) {
+        if (fgets (pub, 41, p)) {}
+        pclose (p);
+    }
+    if (strlen (pub) != 40) {
+        fprintf (stderr, "cannot generate key %s\n", name);
+        exit (1);
+    }
+}
+
+tc_client_t *
+tc_client_keyed (tc_env_t *env, const char *name, const char *server_pub)
+{
+    tc_client_t *self = calloc (1, sizeof *self);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    ll_socket_caps (self->dealer, 1000);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_reconnect_ivl (self->dealer, 50);
+    if (name) {
+        //  ll_auth_client reads its keys from the environment, as clients do.
+        char file [400], err [512];
+        snprintf (file, sizeof file, "%s/%s_secret", env->dir, name);
+        setenv ("LEADLINE_AUTH_SERVER_KEY", server_pub, 1);
+        setenv ("LEADLINE_AUTH_CLIENT_KEY_FILE", file, 1);
+        if (ll_auth_client (self->dealer, err, sizeof err)) {
+            fprintf (stderr, "client key: %s\n", err);
+            exit (1);
+        }
+        unsetenv ("LEADLINE_AUTH_SERVER_KEY");
+        unsetenv ("LEADLINE_AUTH_CLIENT_KEY_FILE");
+    }
+    snprintf (self->endpoint, sizeof self->endpoint, "%.200s", env->endpoint);
+    zsock_connect (self->dealer, "%s", env->endpoint);
+    return self;
 }

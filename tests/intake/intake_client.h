@@ -96,6 +96,14 @@ typedef struct {
 void tc_env_init (tc_env_t *env, const char *name);
 //  Starts intake and waits until it is ready. Exits the test on failure.
 void tc_env_start (tc_env_t *env);
+//  `leadline admin keys generate --kind KIND --subject SUBJECT` into the
+//  work dir as NAME_secret / NAME_public; the public key (Z85) goes to
+//  `pub`. Exits the test on failure.
+void tc_key_generate (tc_env_t *env, const char *name, const char *kind, const char *subject,
+                      char pub [41]);
+//  A client of env's intake speaking CURVE with key NAME (made by
+//  tc_key_generate) to the server key `server_pub`; NAME NULL: no CURVE.
+tc_client_t *tc_client_keyed (tc_env_t *env, const char *name, const char *server_pub);
 //  Starts another intake on the same store with its own endpoints, named
 //  by `tag` (its command endpoint is written to `endpoint`); waits until it
 //  is ready and returns its pid. Exits the test on failure.
