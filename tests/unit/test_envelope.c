@@ -279,7 +279,7 @@ test_init (void **state)
     assert_int_equal (a.version, LL_PROTOCOL_VERSION);
     assert_ptr_equal (a.message_id, id_a);
     assert_int_equal (strlen (id_a), 36);
-    assert_int_equal (id_a [14], '4');          // a version 4 UUID
+    assert_int_equal (id_a [14], '7');          // a version 7 (time-ordered) UUID
     assert_string_not_equal (id_a, id_b);
     assert_true (a.time_us >= before && a.time_us <= after);
     assert_int_equal (a.body_case, LEADLINE__V1__ENVELOPE__BODY__NOT_SET);
