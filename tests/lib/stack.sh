@@ -100,8 +100,7 @@ st_acked() { grep -c '^ack ' "$W/loadgen.log" || true; }
 # Every consumer has applied every event intake numbered.
 st_caught_up() {
   local v
-  v=$(st_q "SELECT (SELECT count(*) FROM intake.event_log WHERE seq IS NULL)
-       + (SELECT count(*) FROM intake.stream_head h JOIN sla.cursor c USING (stream) WHERE c.last_seq < h.last_seq)
+  v=$(st_q "SELECT (SELECT count(*) FROM intake.stream_head h JOIN sla.cursor c USING (stream) WHERE c.last_seq < h.last_seq)
        + (SELECT count(*) FROM intake.stream_head h JOIN notifier.cursor c USING (stream) WHERE c.last_seq < h.last_seq)
        + (SELECT count(*) FROM intake.stream_head h JOIN reporting.cursor c USING (stream) WHERE c.last_seq < h.last_seq)" 2>/dev/null)
   [ "$v" = 0 ]
