@@ -48,23 +48,7 @@ ll_outbox_prepare (PGconn *conn, const char *schema)
         //  The relay's wake-up, delivered on commit, in the same round trip.
         "SELECT pg_notify ('leadline_%1$s', '') FROM (SELECT count(*) FROM w) AS c",
         schema);
-    if (ll_db_prepare (conn, name, sql))
-        return -1;
-    s_stmt_name (name, sizeof name, schema, "notify");
-    snprintf (sql, sizeof sql, "SELECT pg_notify('leadline_%s', '')", schema);
     return ll_db_prepare (conn, name, sql);
-}
-
-int
-ll_outbox_notify (PGconn *conn, const char *schema)
-{
-    char name [128];
-    s_stmt_name (name, sizeof name, schema, "notify");
-    PGresult *res = ll_db_execp (conn, name, 0, NULL, NULL);
-    if (!res)
-        return -1;
-    PQclear (res);
-    return 0;
 }
 
 //  Fills the envelope's header fields. A missing id is made in `id_buf`,

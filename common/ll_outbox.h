@@ -29,12 +29,10 @@ int ll_outbox_prepare (PGconn *conn, const char *schema);
 int ll_outbox_append (PGconn *conn, const char *schema, const char *stream,
                       ll_envelope_t *env, char *sqlstate);
 
-//  The same for `count` events in one statement (group commit).
+//  The same for `count` events in one statement (group commit). The
+//  statement also sends NOTIFY leadline_<schema>, which wakes the relay on
+//  commit.
 int ll_outbox_append_batch (PGconn *conn, const char *schema, const char *stream,
                             ll_envelope_t **envs, size_t count, char *sqlstate);
-
-//  Wakes the relay at once (NOTIFY on the schema's channel, delivered on
-//  commit). ll_outbox_append does it; exposed for tests.
-int ll_outbox_notify (PGconn *conn, const char *schema);
 
 #endif

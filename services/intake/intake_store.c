@@ -79,10 +79,6 @@ static const s_stmt_t s_stmts [] = {
       "  JOIN org.reps r ON r.id = f.rep_id"
       "  LEFT JOIN intake.rep_load l ON l.rep_id = r.id"
       " WHERE f.district_id = ANY ($1::text[])" },
-    { "rr_save",
-      "INSERT INTO intake.rr_state (scope, rep_id, current)"
-      " SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[])"
-      " ON CONFLICT (scope, rep_id) DO UPDATE SET current = excluded.current" },
     //  A batch's assignment state in one round trip: empty arrays are no-ops.
     { "assign_save",
       "WITH rr AS ("
