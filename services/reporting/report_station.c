@@ -61,20 +61,53 @@ report_station_build (report_ctx_t *ctx, const char *station_id, const char *per
                             "which station? the station parameter is missing");
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) ctx->now_us);
+    //  Every statement goes in one round trip when the period is named
+    //  outright (a term or a day); "current" and "previous" need the day it
+    //  is in the station's zone first, so the station is asked alone.
+    enum { STATION, PROGRAMS, PRODUCTS, PART, TOP, OVERDUE, TREND, PARTS };
+    PGresult *res [PARTS] = { NULL };
+    reporting_period_t per;
+    bool known = !reporting_period_relative (period)
+              && reporting_period_parse (period, 0, &per) == 0;
     const char *p1 [] = { now, station_id };
-    PGresult *st = reporting_query (ctx, "rq_station", 2, p1);
-    if (!st)
+    if (!known && !(res [STATION] = reporting_query (ctx, "rq_station", 2, p1)))
         return NULL;
-    if (PQntuples (st) != 1) {
-        PQclear (st);
+    if (!known && PQntuples (res [STATION]) == 1
+    &&  reporting_period_parse (period, (int32_t) rq_int (res [STATION], 0, 7), &per)) {
+        PQclear (res [STATION]);
+        return report_fail (ctx, 400, "use period=current, previous, a day (2026-11-12) or a "
+                            "term (FY2027P03)", "period '%s' is not a two-week period", period);
+    }
+    if (!known && PQntuples (res [STATION]) != 1) {
+        PQclear (res [STATION]);
         return report_fail (ctx, 404, "load it with `leadline admin import org.csv`",
                             "station %s is not registered", station_id);
     }
-    reporting_period_t per;
-    if (reporting_period_parse (period, (int32_t) rq_int (st, 0, 7), &per)) {
-        PQclear (st);
-        return report_fail (ctx, 400, "use period=current, previous, a day (2026-11-12) or a "
-                            "term (FY2027P03)", "period '%s' is not a two-week period", period);
+    reporting_period_t first;
+    reporting_period_nth (per.fy, 1, &first);
+    const char *pterm [] = { station_id, per.term };
+    const char *pnow [] = { station_id, now };
+    const char *ptrend [] = { station_id, first.term, per.term };
+    const rq_call_t calls [PARTS] = {
+        [STATION] = { "rq_station", 2, p1 },
+        [PROGRAMS] = { "rq_station_programs", 2, pterm },
+        [PRODUCTS] = { "rq_station_products", 2, pterm },
+        [PART] = { "rq_station_participation", 2, pterm },
+        [TOP] = { "rq_station_top", 2, pterm },
+        [OVERDUE] = { "rq_station_overdue", 2, pnow },
+        [TREND] = { "rq_station_trend", 3, ptrend },
+    };
+    int skip = known ? 0 : 1;
+    if (reporting_query_batch (ctx, calls + skip, PARTS - skip, res + skip)) {
+        PQclear (res [STATION]);
+        return NULL;
+    }
+    report_t *r = NULL;
+    const PGresult *st = res [STATION];
+    if (PQntuples (st) != 1) {
+        report_fail (ctx, 404, "load it with `leadline admin import org.csv`",
+                     "station %s is not registered", station_id);
+        goto done;
     }
     char zone [64], asof [32], start [11], end [11];
     snprintf (zone, sizeof zone, "%s", rq_text (st, 0, 6));
@@ -82,7 +115,7 @@ report_station_build (report_ctx_t *ctx, const char *station_id, const char *per
     reporting_day_format (per.start, start);
     reporting_day_format (per.end, end);
 
-    report_t *r = report_new ("station", "Station Summary Report");
+    r = report_new ("station", "Station Summary Report");
     report_subtitle (r, "%s — %s, %s to %s", rq_text (st, 0, 1), per.term, start, end);
     report_generated (r, asof);
     report_meta (r, "station", "Station", "%s (%s)", rq_text (st, 0, 1), station_id);
@@ -90,25 +123,8 @@ report_station_build (report_ctx_t *ctx, const char *station_id, const char *per
     report_meta (r, "district", "District", "%s (%s)", rq_text (st, 0, 5), rq_text (st, 0, 4));
     report_meta (r, "period", "Period", "%s, %s to %s", per.term, start, end);
     report_meta (r, "as_of", "As of", "%s %s", asof, zone);
-    PQclear (st);
-
-    PGresult *programs = NULL, *products = NULL, *part = NULL, *top = NULL, *over = NULL,
-             *trend = NULL;
-    const char *p2 [] = { station_id, per.term };
-    const char *p3 [] = { station_id, start, end };
-    const char *p4 [] = { station_id, zone, now };
-    reporting_period_t first;
-    reporting_period_nth (per.fy, 1, &first);
-    const char *p5 [] = { station_id, first.term, per.term };
-    if (!(programs = reporting_query (ctx, "rq_station_programs", 2, p2))
-    ||  !(products = reporting_query (ctx, "rq_station_products", 3, p3))
-    ||  !(part = reporting_query (ctx, "rq_station_participation", 2, p2))
-    ||  !(top = reporting_query (ctx, "rq_station_top", 2, p2))
-    ||  !(over = reporting_query (ctx, "rq_station_overdue", 3, p4))
-    ||  !(trend = reporting_query (ctx, "rq_station_trend", 3, p5))) {
-        report_destroy (&r);
-        goto done;
-    }
+    const PGresult *programs = res [PROGRAMS], *products = res [PRODUCTS], *part = res [PART],
+                   *top = res [TOP], *over = res [OVERDUE], *trend = res [TREND];
 
     reporting_measures_t total;
     s_programs (r, programs, &total);
@@ -211,11 +227,7 @@ report_station_build (report_ctx_t *ctx, const char *station_id, const char *per
     report_note (r, "Deadlines: entered within 24 hours of the card; first contact attempt within "
                  "48 hours of entry (calendar hours unless the SLA watcher ruled otherwise).");
 done:
-    PQclear (programs);
-    PQclear (products);
-    PQclear (part);
-    PQclear (top);
-    PQclear (over);
-    PQclear (trend);
+    for (int i = 0; i < PARTS; i++)
+        PQclear (res [i]);
     return r;
 }

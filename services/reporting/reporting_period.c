@@ -150,6 +150,13 @@ reporting_quarter_parse (const char *text, reporting_period_t *out)
 }
 
 //  "current", a day (YYYY-MM-DD) in the period, or a term "FY2027P03".
+bool
+reporting_period_relative (const char *text)
+{
+    return !text || !*text || strcmp (text, "current") == 0 || strcmp (text, "previous") == 0
+        || strcmp (text, "last") == 0;
+}
+
 int
 reporting_period_parse (const char *text, int32_t today, reporting_period_t *out)
 {

@@ -7,6 +7,7 @@
     deploy/migrations/reporting/001_facts_rollups.sql). */
 #ifndef REPORTING_PERIOD_H
 #define REPORTING_PERIOD_H
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct {
@@ -33,6 +34,9 @@ void reporting_period_nth (int fy, int index, reporting_period_t *out);
 //  A two-week period: "current" (or empty), "previous", a day in it
 //  (YYYY-MM-DD), or its term ("FY2027P03"). 0 or -1.
 int reporting_period_parse (const char *text, int32_t today, reporting_period_t *out);
+//  True if `text` names a period relative to today ("current", empty,
+//  "previous"): reporting_period_parse needs the day it is.
+bool reporting_period_relative (const char *text);
 //  Parses "FY2027Q1" (also "fy2027q1" and "2027Q1"). 0 or -1.
 int reporting_quarter_parse (const char *text, reporting_period_t *out);
 

@@ -18,6 +18,8 @@
     "sum(contacted), sum(contact_on_time), sum(contact_late), sum(won), sum(lost), " \
     "sum(no_interest), sum(revenue_cents), sum(entry_breached), sum(contact_breached), " \
     "sum(reassigned)"
+//  Measure n (1..15) of program k.i in rollup_station_period, and a comma.
+#define PM(n) "r.program_measures [(k.i - 1) * 15 + " #n "], "
 
 typedef struct {
     const char *name;
@@ -63,44 +65,56 @@ static const statement_t s_statements [] = {
       " WHERE f.employee_id = $1 AND f.card_day BETWEEN $2::date AND $3::date"
       " ORDER BY f.card_at, f.lead_id LIMIT 10000" },
 
-    //  Station Summary Report: $1 station, $2 term, ...
+    //  Station Summary Report: $1 station, $2 term ('FY2027P03'). The
+    //  period's sums are one row of rollup_station_period (keyed lists:
+    //  deploy/migrations/reporting/002_station_period.sql); the report
+    //  sends these statements in one round trip (report_station.c).
     { "rq_station_programs",
-      "SELECT program, " MEASURES " FROM reporting.rollup_term_station"
-      " WHERE station_id = $1 AND term = $2 GROUP BY program ORDER BY program" },
+      "SELECT k.program, " PM(1) PM(2) PM(3) PM(4) PM(5) PM(6) PM(7) PM(8) PM(9) PM(10)
+      PM(11) PM(12) PM(13) PM(14) "r.program_measures [(k.i - 1) * 15 + 15]"
+      " FROM reporting.rollup_station_period r, unnest (r.programs) WITH ORDINALITY k (program, i)"
+      " WHERE r.station_id = $1 AND r.term = $2 ORDER BY k.program" },
     { "rq_station_products",
-      "SELECT program, product, sum(cards), sum(originals), sum(won)"
-      " FROM reporting.rollup_product_day"
-      " WHERE station_id = $1 AND day BETWEEN $2::date AND $3::date"
-      " GROUP BY program, product HAVING sum(cards) <> 0 ORDER BY program, product" },
+      "SELECT k.key >> 16, (k.key & 65535) - 32768, r.product_measures [k.i * 3 - 2],"
+      "  r.product_measures [k.i * 3 - 1], r.product_measures [k.i * 3]"
+      " FROM reporting.rollup_station_period r, unnest (r.products) WITH ORDINALITY k (key, i)"
+      " WHERE r.station_id = $1 AND r.term = $2 ORDER BY k.key" },
     { "rq_station_participation",
       "SELECT (SELECT count(*) FROM org.employees WHERE station_id = $1),"
-      "  (SELECT count(DISTINCT employee_id) FROM reporting.rollup_term_employee"
-      "    WHERE station_id = $1 AND term = $2 AND originals > 0)" },
+      "  (SELECT count(*) FROM reporting.rollup_station_period r,"
+      "     generate_subscripts (r.employees, 1) i"
+      "    WHERE r.station_id = $1 AND r.term = $2 AND r.employee_measures [i * 3 - 2] > 0)" },
     { "rq_station_top",
-      "SELECT r.employee_id, coalesce (e.name, ''), sum(r.originals), sum(r.won),"
-      "  sum(r.revenue_cents)"
-      " FROM reporting.rollup_term_employee r LEFT JOIN org.employees e ON e.id = r.employee_id"
-      " WHERE r.station_id = $1 AND r.term = $2"
-      " GROUP BY r.employee_id, e.name HAVING sum(r.originals) > 0"
+      "SELECT u.employee_id, coalesce (e.name, ''), u.originals, u.won, u.revenue_cents"
+      " FROM (SELECT r.employees [i] AS employee_id, r.employee_measures [i * 3 - 2] AS originals,"
+      "         r.employee_measures [i * 3 - 1] AS won, r.employee_measures [i * 3] AS revenue_cents"
+      "       FROM reporting.rollup_station_period r, generate_subscripts (r.employees, 1) i"
+      "      WHERE r.station_id = $1 AND r.term = $2) u"
+      " LEFT JOIN org.employees e ON e.id = u.employee_id WHERE u.originals > 0"
       " ORDER BY 3 DESC, 4 DESC, 5 DESC, 1 LIMIT 10" },
-    //  $1 station, $2 zone, $3 now
+    //  $1 station, $2 now. Read from the partial index of leads waiting
+    //  for contact alone (it carries every column used here).
     { "rq_station_overdue",
       "SELECT f.lead_id, f.business_name, coalesce (e.name, f.employee_id, ''),"
-      "  to_char (f.entered_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
-      "  to_char ((f.entered_at + interval '48 hours') AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI'),"
-      "  greatest (0, floor (extract (epoch FROM " TS(3) " - f.entered_at"
+      "  to_char (f.entered_at AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'),"
+      "  to_char ((f.entered_at + interval '48 hours') AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'),"
+      "  greatest (0, floor (extract (epoch FROM " TS(2) " - f.entered_at"
       "                                - interval '48 hours') / 3600))::bigint,"
       "  coalesce (r.name, f.rep_id, ''), f.escalation_level, count(*) OVER ()"
-      " FROM reporting.lead_fact f"
+      " FROM (SELECT d.time_zone AS zone FROM org.stations s"
+      "       JOIN org.offices o ON o.id = s.office_id JOIN org.districts d ON d.id = o.district_id"
+      "       WHERE s.id = $1) z"
+      " CROSS JOIN reporting.lead_fact f"
       " LEFT JOIN org.employees e ON e.id = f.employee_id LEFT JOIN org.reps r ON r.id = f.rep_id"
       " WHERE f.station_id = $1 AND f.contacted_at IS NULL AND f.outcome = 0 AND NOT f.duplicate"
       "   AND f.entered_at IS NOT NULL"
-      "   AND (f.contact_breached OR f.entered_at + interval '48 hours' < " TS(3) ")"
+      "   AND (f.contact_breached OR f.entered_at + interval '48 hours' < " TS(2) ")"
       " ORDER BY f.entered_at, f.lead_id LIMIT 50" },
-    //  $1 station, $2 first term, $3 last term
+    //  $1 station, $2 first term, $3 last term: the period totals, from
+    //  the primary key alone.
     { "rq_station_trend",
-      "SELECT term, sum(cards), sum(originals), sum(won) FROM reporting.rollup_term_station"
-      " WHERE station_id = $1 AND term BETWEEN $2 AND $3 GROUP BY term ORDER BY term" },
+      "SELECT term, cards FROM reporting.rollup_station_period"
+      " WHERE station_id = $1 AND term BETWEEN $2 AND $3 ORDER BY term" },
 
     //  District Quarterly Review: $1 district, ...
     { "rq_district_offices",
@@ -204,6 +218,68 @@ reporting_query (report_ctx_t *ctx, const char *name, int nparams, const char *c
         report_fail (ctx, 503, "try again in a moment; /readyz says whether the store is back",
                      "the report store did not answer (%s)", name);
     return res;
+}
+
+int
+reporting_query_batch (report_ctx_t *ctx, const rq_call_t *calls, int n, PGresult **results)
+{
+    PGconn *conn = ctx->conn;
+    for (int i = 0; i < n; i++)
+        results [i] = NULL;
+    const char *failed = NULL;
+    int sent = 0;
+    if (PQenterPipelineMode (conn) != 1)
+        failed = "pipeline";
+    for (; !failed && sent < n; sent++)
+        if (PQsendQueryPrepared (conn, calls [sent].name, calls [sent].nparams,
+                                 calls [sent].params, NULL, NULL, 0) != 1)
+            failed = calls [sent].name;
+    bool synced = sent > 0 && PQpipelineSync (conn) == 1;
+    if (!synced && !failed)
+        failed = "pipeline sync";
+    //  Each statement gives its result, then NULL; the sync gives
+    //  PGRES_PIPELINE_SYNC. After a failure the rest come back aborted.
+    int got = 0, idle = 0;
+    while (synced && PQstatus (conn) == CONNECTION_OK && idle <= sent) {
+        PGresult *res = PQgetResult (conn);
+        if (!res) {
+            idle++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus (res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear (res);
+            break;
+        }
+        if (st == PGRES_TUPLES_OK && got < n && !failed)
+            results [got] = res;
+        else {
+            if (!failed && st != PGRES_PIPELINE_ABORTED) {
+                const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+                ll_log (LL_WARN, "db.error", "%s failed [%s]: %s",
+                        got < n ? calls [got].name : "pipeline", state ? state : "conn",
+                        PQresultErrorMessage (res));
+            }
+            if (!failed)
+                failed = got < n ? calls [got].name : "pipeline";
+            PQclear (res);
+        }
+        got++;
+    }
+    if (!failed && got < n)
+        failed = "pipeline";
+    if (PQexitPipelineMode (conn) != 1 && !failed)
+        failed = "pipeline exit";
+    if (failed) {
+        for (int i = 0; i < n; i++) {
+            PQclear (results [i]);
+            results [i] = NULL;
+        }
+        report_fail (ctx, 503, "try again in a moment; /readyz says whether the store is back",
+                     "the report store did not answer (%s)", failed);
+        return -1;
+    }
+    return 0;
 }
 
 void *

@@ -26,6 +26,19 @@ int reporting_queries_prepare (PGconn *conn);
 PGresult *reporting_query (report_ctx_t *ctx, const char *name, int nparams,
                            const char *const *params);
 
+//  One statement of a batch: prepared statement `name` and its parameters.
+typedef struct {
+    const char *name;
+    int nparams;
+    const char *const *params;
+} rq_call_t;
+
+//  Runs `n` prepared statements in one round trip (libpq pipeline mode)
+//  and puts their results in results[0..n-1] (the caller PQclear()s each).
+//  On any failure clears them all, records a 503 in ctx and returns -1.
+int reporting_query_batch (report_ctx_t *ctx, const rq_call_t *calls, int n,
+                           PGresult **results);
+
 //  Records a failure in ctx; always returns NULL (for `return report_fail (...)`).
 void *report_fail (report_ctx_t *ctx, int status, const char *hint, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
