@@ -38,7 +38,8 @@ SELECT o.id, r.role, o.id || '-' || r.role, 'Coordinator of ' || o.id
 -- Leads, bulk: the roll-up trigger and the secondary indexes are off
 -- while loading, then the indexes are built once.
 ALTER TABLE reporting.lead_fact DISABLE TRIGGER USER;
-DROP INDEX reporting.lead_fact_employee, reporting.lead_fact_station, reporting.lead_fact_open;
+DROP INDEX reporting.lead_fact_employee, reporting.lead_fact_station, reporting.lead_fact_open,
+           reporting.lead_fact_open_count;
 CREATE TEMP TABLE emp AS
 SELECT e AS n, 'E' || lpad(e::text, 6, '0') AS id,
        'S' || lpad(((e - 1) / :eps + 1)::text, 5, '0') AS station,
@@ -95,8 +96,11 @@ SELECT 'L' || g, e.id, e.station, e.office, e.district, e.program,
 
 CREATE INDEX lead_fact_employee ON reporting.lead_fact (employee_id, card_day);
 CREATE INDEX lead_fact_station ON reporting.lead_fact (station_id, card_day);
-CREATE INDEX lead_fact_open ON reporting.lead_fact (station_id, entered_at)
+CREATE INDEX lead_fact_open ON reporting.lead_fact (station_id, entered_at, lead_id)
+    INCLUDE (business_name, employee_id, rep_id, escalation_level, contact_breached)
     WHERE contacted_at IS NULL AND outcome = 0 AND NOT duplicate;
+CREATE INDEX lead_fact_open_count ON reporting.lead_fact (station_id, entered_at)
+    INCLUDE (contact_breached) WHERE contacted_at IS NULL AND outcome = 0 AND NOT duplicate;
 -- What a plain-SQL district report over the raw table would index by.
 CREATE INDEX bench_lead_fact_district ON reporting.lead_fact (district_id, card_day);
 ALTER TABLE reporting.lead_fact ENABLE TRIGGER USER;
@@ -110,6 +114,7 @@ VACUUM ANALYZE reporting.rollup_product_day;
 VACUUM ANALYZE reporting.rollup_term_station;
 VACUUM ANALYZE reporting.rollup_term_employee;
 VACUUM ANALYZE reporting.rollup_won_day;
+VACUUM ANALYZE reporting.rollup_station_period;
 ANALYZE org.employees;
 ANALYZE org.stations;
 ANALYZE org.offices;

@@ -84,32 +84,45 @@ static const statement_t s_statements [] = {
       "  (SELECT count(*) FROM reporting.rollup_station_period r,"
       "     generate_subscripts (r.employees, 1) i"
       "    WHERE r.station_id = $1 AND r.term = $2 AND r.employee_measures [i * 3 - 2] > 0)" },
+    //  The ten first, then their names (org's, as they are now).
     { "rq_station_top",
       "SELECT u.employee_id, coalesce (e.name, ''), u.originals, u.won, u.revenue_cents"
       " FROM (SELECT r.employees [i] AS employee_id, r.employee_measures [i * 3 - 2] AS originals,"
       "         r.employee_measures [i * 3 - 1] AS won, r.employee_measures [i * 3] AS revenue_cents"
       "       FROM reporting.rollup_station_period r, generate_subscripts (r.employees, 1) i"
-      "      WHERE r.station_id = $1 AND r.term = $2) u"
-      " LEFT JOIN org.employees e ON e.id = u.employee_id WHERE u.originals > 0"
-      " ORDER BY 3 DESC, 4 DESC, 5 DESC, 1 LIMIT 10" },
-    //  $1 station, $2 now. Read from the partial index of leads waiting
-    //  for contact alone (it carries every column used here).
+      "      WHERE r.station_id = $1 AND r.term = $2 AND r.employee_measures [i * 3 - 2] > 0"
+      "      ORDER BY 2 DESC, 3 DESC, 4 DESC, 1 LIMIT 10) u"
+      " LEFT JOIN org.employees e ON e.id = u.employee_id"
+      " ORDER BY 3 DESC, 4 DESC, 5 DESC, 1" },
+    //  $1 station, $2 now. The oldest 50 from the partial index of leads
+    //  waiting for contact alone (it carries every column shown), how many
+    //  there are from its narrow twin (migration 003); then names (one key
+    //  lookup each: a join hashed all the reps every time) and times for
+    //  those 50.
     { "rq_station_overdue",
-      "SELECT f.lead_id, f.business_name, coalesce (e.name, f.employee_id, ''),"
+      "SELECT f.lead_id, f.business_name,"
+      "  coalesce ((SELECT e.name FROM org.employees e WHERE e.id = f.employee_id),"
+      "            f.employee_id, ''),"
       "  to_char (f.entered_at AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'),"
       "  to_char ((f.entered_at + interval '48 hours') AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI'),"
       "  greatest (0, floor (extract (epoch FROM " TS(2) " - f.entered_at"
       "                                - interval '48 hours') / 3600))::bigint,"
-      "  coalesce (r.name, f.rep_id, ''), f.escalation_level, count(*) OVER ()"
-      " FROM (SELECT d.time_zone AS zone FROM org.stations s"
+      "  coalesce ((SELECT r.name FROM org.reps r WHERE r.id = f.rep_id), f.rep_id, ''),"
+      "  f.escalation_level, c.total"
+      " FROM (SELECT lead_id, business_name, employee_id, entered_at, rep_id, escalation_level"
+      "       FROM reporting.lead_fact"
+      "      WHERE station_id = $1 AND contacted_at IS NULL AND outcome = 0 AND NOT duplicate"
+      "        AND entered_at IS NOT NULL"
+      "        AND (contact_breached OR entered_at + interval '48 hours' < " TS(2) ")"
+      "      ORDER BY entered_at, lead_id LIMIT 50) f"
+      " CROSS JOIN (SELECT count(*) AS total FROM reporting.lead_fact"
+      "      WHERE station_id = $1 AND contacted_at IS NULL AND outcome = 0 AND NOT duplicate"
+      "        AND entered_at IS NOT NULL"
+      "        AND (contact_breached OR entered_at + interval '48 hours' < " TS(2) ")) c"
+      " CROSS JOIN (SELECT d.time_zone AS zone FROM org.stations s"
       "       JOIN org.offices o ON o.id = s.office_id JOIN org.districts d ON d.id = o.district_id"
       "       WHERE s.id = $1) z"
-      " CROSS JOIN reporting.lead_fact f"
-      " LEFT JOIN org.employees e ON e.id = f.employee_id LEFT JOIN org.reps r ON r.id = f.rep_id"
-      " WHERE f.station_id = $1 AND f.contacted_at IS NULL AND f.outcome = 0 AND NOT f.duplicate"
-      "   AND f.entered_at IS NOT NULL"
-      "   AND (f.contact_breached OR f.entered_at + interval '48 hours' < " TS(2) ")"
-      " ORDER BY f.entered_at, f.lead_id LIMIT 50" },
+      " ORDER BY f.entered_at, f.lead_id" },
     //  $1 station, $2 first term, $3 last term: the period totals, from
     //  the primary key alone.
     { "rq_station_trend",
