@@ -19,23 +19,35 @@ typedef struct {
     uint32_t products;
 } s_rep_t;
 
+//  Smooth weighted round robin adds every eligible rep's weight to its
+//  current weight on each pick. Stored that way, a pick in a territory of
+//  1,000 reps rewrites 1,000 rows. So the current weight is kept as
+//  `offset + rounds × weight`: `rounds` counts the territory's picks, and a
+//  pick changes only the round count, the winner's offset, and the offsets
+//  of the reps it passed over (ineligible ones, which SWRR does not grow).
+//  The choices are the same as SWRR's, pick for pick.
 typedef struct {
     s_rep_t *rep;
-    int64_t current;
+    int64_t offset;
+    bool eligible;            // in the pick being made
     bool dirty;
 } s_member_t;
 
 typedef struct {
     char *scope;
-    s_member_t *members;      // sorted by rep id
+    s_member_t *members;      // sorted by rep id before the first pick
     size_t count;
     size_t cap;
+    bool sorted;
+    int64_t rounds;
+    bool rounds_dirty;
 } s_pool_t;
 
 struct intake_assign {
     zhashx_t *reps;           // id -> s_rep_t
     zhashx_t *pools;          // scope -> s_pool_t
     zhashx_t *fallbacks;      // district id -> rep id (strdup'd)
+    zhashx_t *loaded;         // "office:O1", "district:D1" -> (void *) 1
 };
 
 static void
@@ -78,6 +90,7 @@ intake_assign_new (void)
     self->reps = zhashx_new ();
     self->pools = zhashx_new ();
     self->fallbacks = zhashx_new ();
+    self->loaded = zhashx_new ();
     zhashx_set_destructor (self->reps, s_rep_free);
     zhashx_set_destructor (self->pools, s_pool_free);
     zhashx_set_destructor (self->fallbacks, s_str_free);
@@ -93,6 +106,7 @@ intake_assign_destroy (intake_assign_t **self_p)
     zhashx_destroy (&self->reps);
     zhashx_destroy (&self->pools);
     zhashx_destroy (&self->fallbacks);
+    zhashx_destroy (&self->loaded);
     free (self);
     *self_p = NULL;
 }
@@ -119,7 +133,7 @@ intake_assign_add_rep (intake_assign_t *self, const char *id, const char *name,
 
 void
 intake_assign_add_member (intake_assign_t *self, const char *scope, const char *rep_id,
-                          int64_t current)
+                          const intake_rr_state_t *state)
 {
     s_rep_t *rep = zhashx_lookup (self->reps, rep_id);
     assert (rep);                 // the store adds reps before their territories
@@ -128,25 +142,47 @@ intake_assign_add_member (intake_assign_t *self, const char *scope, const char *
         pool = calloc (1, sizeof *pool);
         assert (pool);
         pool->scope = strdup (scope);
+        pool->rounds = state->rounds;
         zhashx_insert (self->pools, scope, pool);
     }
-    for (size_t i = 0; i < pool->count; i++)
-        if (pool->members [i].rep == rep)
-            return;
     if (pool->count == pool->cap) {
         pool->cap = pool->cap ? pool->cap * 2 : 8;
         pool->members = realloc (pool->members, pool->cap * sizeof *pool->members);
         assert (pool->members);
     }
-    //  Insertion keeps members sorted by rep id: ties break the same way
-    //  whatever order the store returned the rows in.
-    size_t at = pool->count;
-    while (at > 0 && strcmp (pool->members [at - 1].rep->id, rep_id) > 0) {
-        pool->members [at] = pool->members [at - 1];
-        at--;
-    }
-    pool->members [at] = (s_member_t) { .rep = rep, .current = current };
-    pool->count++;
+    //  The offset for the rep's weight now: a rep new to the territory
+    //  starts at current weight 0, as in plain SWRR; a row written with
+    //  another weight (or by an older intake, as a plain current weight)
+    //  keeps its current weight across the change.
+    int64_t current = 0;
+    if (state->known)
+        current = state->offset + (state->weight ? pool->rounds * state->weight : 0);
+    s_member_t *m = &pool->members [pool->count++];
+    *m = (s_member_t) { .rep = rep, .offset = current - pool->rounds * rep->weight };
+    m->dirty = !state->known || state->weight != rep->weight;
+    pool->sorted = false;
+}
+
+static int
+s_member_cmp (const void *a, const void *b)
+{
+    return strcmp (((const s_member_t *) a)->rep->id, ((const s_member_t *) b)->rep->id);
+}
+
+//  Members sorted by rep id, each once: ties break the same way whatever
+//  order the store returned the rows in.
+static void
+s_pool_sort (s_pool_t *pool)
+{
+    if (pool->sorted)
+        return;
+    qsort (pool->members, pool->count, sizeof *pool->members, s_member_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < pool->count; i++)
+        if (kept == 0 || pool->members [kept - 1].rep != pool->members [i].rep)
+            pool->members [kept++] = pool->members [i];
+    pool->count = kept;
+    pool->sorted = true;
 }
 
 void
@@ -193,12 +229,14 @@ static s_member_t *
 s_round_robin (s_pool_t *pool, uint32_t products, int64_t now_us,
                int *eligible_n, int *weight_sum, char *why, size_t why_cap)
 {
+    s_pool_sort (pool);
     int inactive = 0, away = 0, product = 0, full = 0;
-    int64_t total = 0;
+    int64_t total = 0, best_current = 0;
     s_member_t *best = NULL;
     for (size_t i = 0; i < pool->count; i++) {
         s_member_t *m = &pool->members [i];
         const char *no = s_ineligible (m->rep, products, now_us);
+        m->eligible = !no;
         if (no) {
             inactive += strcmp (no, "inactive") == 0;
             away += strcmp (no, "away") == 0;
@@ -206,19 +244,32 @@ s_round_robin (s_pool_t *pool, uint32_t products, int64_t now_us,
             full += strcmp (no, "full") == 0;
             continue;
         }
-        m->current += m->rep->weight;
-        m->dirty = true;
+        //  Its current weight once this pick has added its weight.
+        int64_t current = m->offset + (pool->rounds + 1) * m->rep->weight;
         total += m->rep->weight;
-        if (!best || m->current > best->current)
+        if (!best || current > best_current) {
             best = m;
+            best_current = current;
+        }
     }
     *eligible_n = (int) pool->count - inactive - away - product - full;
     *weight_sum = (int) total;
-    if (best)
-        best->current -= total;
-    else
+    if (!best) {
         snprintf (why, why_cap, "%zu reps: %d inactive, %d away, %d without the product, "
                   "%d at capacity", pool->count, inactive, away, product, full);
+        return NULL;
+    }
+    pool->rounds++;
+    pool->rounds_dirty = true;
+    for (size_t i = 0; i < pool->count; i++) {
+        s_member_t *m = &pool->members [i];
+        if (!m->eligible) {
+            m->offset -= m->rep->weight;
+            m->dirty = true;
+        }
+    }
+    best->offset -= total;
+    best->dirty = true;
     return best;
 }
 
@@ -282,13 +333,42 @@ intake_assign_choose (intake_assign_t *self, const char *office_id, const char *
 }
 
 void
-intake_assign_changes (intake_assign_t *self, intake_rr_fn *rr, intake_load_fn *load, void *arg)
+intake_assign_changes (intake_assign_t *self, intake_rr_fn *rr, intake_round_fn *round,
+                       intake_load_fn *load, void *arg)
 {
-    for (s_pool_t *pool = zhashx_first (self->pools); pool; pool = zhashx_next (self->pools))
+    for (s_pool_t *pool = zhashx_first (self->pools); pool; pool = zhashx_next (self->pools)) {
         for (size_t i = 0; i < pool->count; i++)
             if (pool->members [i].dirty)
-                rr (arg, pool->scope, pool->members [i].rep->id, pool->members [i].current);
+                rr (arg, pool->scope, pool->members [i].rep->id, pool->members [i].offset,
+                    pool->members [i].rep->weight);
+        if (pool->rounds_dirty)
+            round (arg, pool->scope, pool->rounds);
+    }
     for (s_rep_t *rep = zhashx_first (self->reps); rep; rep = zhashx_next (self->reps))
         if (rep->delta)
             load (arg, rep->id, rep->delta);
+}
+
+bool
+intake_assign_loaded (intake_assign_t *self, const char *scope)
+{
+    return zhashx_lookup (self->loaded, scope) != NULL;
+}
+
+void
+intake_assign_mark_loaded (intake_assign_t *self, const char *scope)
+{
+    zhashx_update (self->loaded, scope, (void *) 1);
+}
+
+void
+intake_assign_saved (intake_assign_t *self)
+{
+    for (s_pool_t *pool = zhashx_first (self->pools); pool; pool = zhashx_next (self->pools)) {
+        for (size_t i = 0; i < pool->count; i++)
+            pool->members [i].dirty = false;
+        pool->rounds_dirty = false;
+    }
+    for (s_rep_t *rep = zhashx_first (self->reps); rep; rep = zhashx_next (self->reps))
+        rep->delta = 0;
 }

@@ -16,6 +16,12 @@ struct intake_store {
     PGconn *conn;
     bool ready;
     char why [256];
+    //  The assigner kept between batches (intake_store_load_reps): valid
+    //  while the store's assign_version is the one it was made at.
+    intake_assign_t *roster;
+    int64_t roster_version;       // -1: none
+    int64_t version;              // assign_version as this transaction sees it
+    bool roster_touched;          // used by the open transaction
 };
 
 #define US_TO_TS(x) "('epoch'::timestamptz + (" x ") * interval '1 microsecond')"
@@ -64,12 +70,14 @@ static const s_stmt_t s_stmts [] = {
       "       coalesce (" TS_TO_US ("r.away_until") ", 0), coalesce (l.open_leads, 0),"
       "       coalesce ((SELECT string_agg (p.product, ',') FROM org.rep_products p"
       "                   WHERE p.rep_id = r.id), ''),"
-      "       coalesce (s.current, 0)"
+      "       s.current IS NOT NULL, coalesce (s.current, 0), coalesce (s.weight, 0),"
+      "       coalesce (q.rounds, 0)"
       "  FROM org.rep_territories t"
       "  JOIN org.reps r ON r.id = t.rep_id"
       "  LEFT JOIN intake.rep_load l ON l.rep_id = r.id"
       "  LEFT JOIN intake.rr_state s ON s.scope = t.scope_kind || ':' || t.scope_id"
       "                              AND s.rep_id = r.id"
+      "  LEFT JOIN intake.rr_round q ON q.scope = t.scope_kind || ':' || t.scope_id"
       " WHERE (t.scope_kind = 'office' AND t.scope_id = ANY ($1::text[]))"
       "    OR (t.scope_kind = 'district' AND t.scope_id = ANY ($2::text[]))" },
     { "fallback_lookup",
@@ -82,15 +90,24 @@ static const s_stmt_t s_stmts [] = {
     //  A batch's assignment state in one round trip: empty arrays are no-ops.
     { "assign_save",
       "WITH rr AS ("
-      "  INSERT INTO intake.rr_state (scope, rep_id, current)"
-      "  SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[])"
-      "  ON CONFLICT (scope, rep_id) DO UPDATE SET current = excluded.current)"
-      " INSERT INTO intake.rep_load (rep_id, open_leads)"
-      " SELECT * FROM unnest ($4::text[], $5::int[])"
-      " ON CONFLICT (rep_id) DO UPDATE"
-      "   SET open_leads = greatest (0, intake.rep_load.open_leads + excluded.open_leads)" },
+      "  INSERT INTO intake.rr_state (scope, rep_id, current, weight)"
+      "  SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[], $6::int[])"
+      "  ON CONFLICT (scope, rep_id) DO UPDATE"
+      "    SET current = excluded.current, weight = excluded.weight),"
+      " rd AS ("
+      "  INSERT INTO intake.rr_round (scope, rounds)"
+      "  SELECT * FROM unnest ($7::text[], $8::bigint[])"
+      "  ON CONFLICT (scope) DO UPDATE SET rounds = excluded.rounds),"
+      " ld AS ("
+      "  INSERT INTO intake.rep_load (rep_id, open_leads)"
+      "  SELECT * FROM unnest ($4::text[], $5::int[])"
+      "  ON CONFLICT (rep_id) DO UPDATE"
+      "    SET open_leads = greatest (0, intake.rep_load.open_leads + excluded.open_leads)),"
+      " v AS (UPDATE intake.assign_version SET version = version + 1 RETURNING version)"
+      " SELECT version FROM v" },
     { "load_add",
-      "INSERT INTO intake.rep_load (rep_id, open_leads)"
+      "WITH v AS (UPDATE intake.assign_version SET version = version + 1)"
+      " INSERT INTO intake.rep_load (rep_id, open_leads)"
       " SELECT * FROM unnest ($1::text[], $2::int[])"
       " ON CONFLICT (rep_id) DO UPDATE"
       "   SET open_leads = greatest (0, intake.rep_load.open_leads + excluded.open_leads)" },
@@ -162,6 +179,7 @@ intake_store_new (const char *conninfo)
     if (!self)
         return NULL;
     self->conninfo = strdup (conninfo);
+    self->roster_version = -1;
     snprintf (self->why, sizeof self->why, "not connected to PostgreSQL yet");
     return self;
 }
@@ -174,6 +192,7 @@ intake_store_destroy (intake_store_t **self_p)
     intake_store_t *self = *self_p;
     if (self->conn)
         PQfinish (self->conn);
+    intake_assign_destroy (&self->roster);
     free (self->conninfo);
     free (self);
     *self_p = NULL;
@@ -307,9 +326,14 @@ intake_store_begin_writer (intake_store_t *self, char *sqlstate)
     strcpy (sqlstate, "08006");
     if (!self->conn)
         return -1;
+    //  The version is read by a statement of its own, after the lock: it
+    //  sees what the previous holder committed.
     PGresult *res = PQexec (self->conn,
-        "BEGIN; SELECT pg_advisory_xact_lock (hashtext ('leadline.intake.writer'))");
-    bool ok = PQresultStatus (res) == PGRES_TUPLES_OK;
+        "BEGIN; SELECT pg_advisory_xact_lock (hashtext ('leadline.intake.writer'));"
+        " SELECT version FROM intake.assign_version");
+    bool ok = PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1;
+    if (ok)
+        self->version = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
     if (!ok) {
         const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
         if (state)
@@ -325,7 +349,20 @@ intake_store_begin_writer (intake_store_t *self, char *sqlstate)
 }
 int intake_store_savepoint (intake_store_t *self) { return s_exec (self, "SAVEPOINT card"); }
 int intake_store_release (intake_store_t *self) { return s_exec (self, "RELEASE SAVEPOINT card"); }
-int intake_store_rollback_to (intake_store_t *self) { return s_exec (self, "ROLLBACK TO SAVEPOINT card"); }
+int
+intake_store_rollback_to (intake_store_t *self)
+{
+    intake_store_forget_roster (self);
+    return s_exec (self, "ROLLBACK TO SAVEPOINT card");
+}
+
+void
+intake_store_forget_roster (intake_store_t *self)
+{
+    intake_assign_destroy (&self->roster);
+    self->roster_version = -1;
+    self->roster_touched = false;
+}
 
 int
 intake_store_commit (intake_store_t *self, char *sqlstate)
@@ -341,14 +378,19 @@ intake_store_commit (intake_store_t *self, char *sqlstate)
     PQclear (res);
     if (rolled_back) {
         strcpy (sqlstate, "25P02");
+        intake_store_forget_roster (self);
         return -1;
     }
+    self->roster_touched = false;
     return 0;
 }
 
 void
 intake_store_rollback (intake_store_t *self)
 {
+    //  What the batch changed in the roster was not stored.
+    if (self->roster_touched)
+        intake_store_forget_roster (self);
     if (self->conn)
         ll_db_rollback (self->conn);
 }
@@ -599,15 +641,52 @@ s_products_mask (const char *list)
     return mask;
 }
 
-int
-intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
-                        const char *const *district_ids, size_t n,
-                        intake_assign_t *assign, char *sqlstate)
+//  The batch's territories not in the roster yet, as two arrays for
+//  reps_lookup (each id once).
+static void
+s_missing (intake_assign_t *roster, const char *const *office_ids,
+           const char *const *district_ids, size_t n, char **offices, char **districts)
 {
-    char *offices = s_text_array (office_ids, n, true);
-    char *districts = s_text_array (district_ids, n, true);
-    const char *params [] = { offices, districts };
-    PGresult *res = s_run (self, "reps_lookup", 2, params, sqlstate);
+    s_arr_t arr [2];
+    s_arr_open (&arr [0]);
+    s_arr_open (&arr [1]);
+    zhashx_t *asked = zhashx_new ();
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            const char *id = k ? district_ids [i] : office_ids [i];
+            char scope [96];
+            snprintf (scope, sizeof scope, "%s:%s", k ? "district" : "office", id ? id : "");
+            if (!id || !*id || intake_assign_loaded (roster, scope) || zhashx_lookup (asked, scope))
+                continue;
+            zhashx_insert (asked, scope, (void *) 1);
+            s_arr_text (&arr [k], id);
+        }
+    zhashx_destroy (&asked);
+    *offices = s_arr_close (&arr [0]);
+    *districts = s_arr_close (&arr [1]);
+}
+
+intake_assign_t *
+intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
+                        const char *const *district_ids, size_t n, char *sqlstate)
+{
+    //  The roster of an earlier batch serves while nothing it holds changed
+    //  since: then only territories it has not seen are read.
+    if (!self->roster || self->roster_version != self->version) {
+        intake_store_forget_roster (self);
+        self->roster = intake_assign_new ();
+        self->roster_version = self->version;
+    }
+    self->roster_touched = true;
+    intake_assign_t *assign = self->roster;
+    char *offices, *districts;
+    s_missing (assign, office_ids, district_ids, n, &offices, &districts);
+    PGresult *res = NULL;
+    bool ok = strcmp (offices, "{}") == 0 && strcmp (districts, "{}") == 0;
+    if (!ok) {
+        const char *params [] = { offices, districts };
+        res = s_run (self, "reps_lookup", 2, params, sqlstate);
+    }
     if (res) {
         for (int r = 0; r < PQntuples (res); r++) {
             intake_assign_add_rep (assign, PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
@@ -615,8 +694,14 @@ intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
                 atoi (PQgetvalue (res, r, 7)), *PQgetvalue (res, r, 5) == 't',
                 strtoll (PQgetvalue (res, r, 6), NULL, 10),
                 s_products_mask (PQgetvalue (res, r, 8)));
+            intake_rr_state_t state = {
+                .known = *PQgetvalue (res, r, 9) == 't',
+                .offset = strtoll (PQgetvalue (res, r, 10), NULL, 10),
+                .weight = atoi (PQgetvalue (res, r, 11)),
+                .rounds = strtoll (PQgetvalue (res, r, 12), NULL, 10),
+            };
             intake_assign_add_member (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1),
-                                      strtoll (PQgetvalue (res, r, 9), NULL, 10));
+                                      &state);
         }
         PQclear (res);
         const char *fparams [] = { districts };
@@ -631,26 +716,47 @@ intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
             intake_assign_set_fallback (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1));
         }
         PQclear (res);
+        ok = true;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        char scope [96];
+        snprintf (scope, sizeof scope, "office:%s", office_ids [i] ? office_ids [i] : "");
+        intake_assign_mark_loaded (assign, scope);
+        snprintf (scope, sizeof scope, "district:%s", district_ids [i] ? district_ids [i] : "");
+        intake_assign_mark_loaded (assign, scope);
     }
     free (offices);
     free (districts);
-    return res ? 0 : -1;
+    if (!ok)
+        intake_store_forget_roster (self);
+    return ok ? assign : NULL;
 }
 
 typedef struct {
-    s_arr_t scopes, rr_reps, currents;
+    s_arr_t scopes, rr_reps, offsets, weights;
+    s_arr_t round_scopes, rounds;
     s_arr_t load_reps, deltas;
-    size_t rr_n, load_n;
+    size_t n;
 } s_assign_out_t;
 
 static void
-s_on_rr (void *arg, const char *scope, const char *rep_id, int64_t current)
+s_on_rr (void *arg, const char *scope, const char *rep_id, int64_t offset, int weight)
 {
     s_assign_out_t *out = arg;
     s_arr_text (&out->scopes, scope);
     s_arr_text (&out->rr_reps, rep_id);
-    s_arr_int (&out->currents, current);
-    out->rr_n++;
+    s_arr_int (&out->offsets, offset);
+    s_arr_int (&out->weights, weight);
+    out->n++;
+}
+
+static void
+s_on_round (void *arg, const char *scope, int64_t rounds)
+{
+    s_assign_out_t *out = arg;
+    s_arr_text (&out->round_scopes, scope);
+    s_arr_int (&out->rounds, rounds);
+    out->n++;
 }
 
 static void
@@ -659,34 +765,40 @@ s_on_load (void *arg, const char *rep_id, int delta)
     s_assign_out_t *out = arg;
     s_arr_text (&out->load_reps, rep_id);
     s_arr_int (&out->deltas, delta);
-    out->load_n++;
+    out->n++;
 }
 
 int
 intake_store_save_assign (intake_store_t *self, intake_assign_t *assign, char *sqlstate)
 {
-    s_assign_out_t out = { .rr_n = 0 };
-    s_arr_open (&out.scopes);
-    s_arr_open (&out.rr_reps);
-    s_arr_open (&out.currents);
-    s_arr_open (&out.load_reps);
-    s_arr_open (&out.deltas);
-    intake_assign_changes (assign, s_on_rr, s_on_load, &out);
-    char *scopes = s_arr_close (&out.scopes);
-    char *rr_reps = s_arr_close (&out.rr_reps);
-    char *currents = s_arr_close (&out.currents);
-    char *load_reps = s_arr_close (&out.load_reps);
-    char *deltas = s_arr_close (&out.deltas);
+    s_assign_out_t out = { .n = 0 };
+    s_arr_t *arrs [] = { &out.scopes, &out.rr_reps, &out.offsets, &out.load_reps, &out.deltas,
+                         &out.weights, &out.round_scopes, &out.rounds };
+    enum { N_ARRS = sizeof arrs / sizeof arrs [0] };
+    for (size_t i = 0; i < N_ARRS; i++)
+        s_arr_open (arrs [i]);
+    intake_assign_changes (assign, s_on_rr, s_on_round, s_on_load, &out);
+    char *params [N_ARRS];
+    for (size_t i = 0; i < N_ARRS; i++)
+        params [i] = s_arr_close (arrs [i]);
     int rc = 0;
-    if (out.rr_n || out.load_n) {
-        const char *params [] = { scopes, rr_reps, currents, load_reps, deltas };
-        rc = s_run_void (self, "assign_save", 5, params, sqlstate);
+    if (out.n) {
+        PGresult *res = s_run (self, "assign_save", N_ARRS, (const char **) params, sqlstate);
+        if (res && PQntuples (res) == 1) {
+            //  One more than this transaction saw: nobody else changed
+            //  anything since, and nobody can until the commit (the row
+            //  stays locked), so the roster is what the store will hold.
+            int64_t now = strtoll (PQgetvalue (res, 0, 0), NULL, 10);
+            self->roster_version = now == self->version + 1 ? now : -1;
+            self->version = now;
+            intake_assign_saved (assign);
+        }
+        else
+            rc = -1;
+        PQclear (res);
     }
-    free (scopes);
-    free (rr_reps);
-    free (currents);
-    free (load_reps);
-    free (deltas);
+    for (size_t i = 0; i < N_ARRS; i++)
+        free (params [i]);
     return rc;
 }
 

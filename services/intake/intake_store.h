@@ -83,11 +83,16 @@ int intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys
                              const char *const *name_addr_keys, size_t n,
                              int64_t since_us, intake_dup_fn *fn, void *arg, char *sqlstate);
 
-//  Loads into `assign` the reps covering these offices and districts, their
-//  load and round-robin state, and the districts' fallback owners.
-int intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
-                            const char *const *district_ids, size_t n,
-                            intake_assign_t *assign, char *sqlstate);
+//  The assigner for this batch, holding the reps covering these offices and
+//  districts, their load and round-robin state, and the districts' fallback
+//  owners. Owned by the store: kept for the next batch while the store's
+//  assign_version says nothing in it changed, dropped on a rollback.
+//  NULL on a store error.
+intake_assign_t *intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
+                                         const char *const *district_ids, size_t n,
+                                         char *sqlstate);
+//  Drops the kept assigner (the next batch loads afresh).
+void intake_store_forget_roster (intake_store_t *self);
 //  Writes back the round-robin state and load the assigner changed.
 int intake_store_save_assign (intake_store_t *self, intake_assign_t *assign,
                               char *sqlstate);

@@ -187,10 +187,10 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     intake_lead_row_t *rows = calloc (n, sizeof *rows);
     s_events_t *events = calloc (n, sizeof *events);
     ll_envelope_t **envs = calloc (2 * n, sizeof *envs);
-    intake_assign_t *assign = intake_assign_new ();
+    intake_assign_t *assign = NULL;           // the store's
     s_dups_t dups;
     s_dups_init (&dups);
-    assert (a1 && a2 && a3 && org && rows && events && envs && assign);
+    assert (a1 && a2 && a3 && org && rows && events && envs);
 
     //  Back to what was known before the store was asked (a second attempt
     //  must not inherit the first one's decisions).
@@ -297,7 +297,7 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     }
 
     //  4. assignment, in batch order
-    if (k && intake_store_load_reps (store, a1, a2, k, assign, sqlstate))
+    if (k && !(assign = intake_store_load_reps (store, a1, a2, k, sqlstate)))
         goto done;
     size_t nrows = 0;
     size_t nenvs = 0;
@@ -411,7 +411,7 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
 
     //  5. writes (each lead carries its reply, for retries)
     if (intake_store_insert_leads (store, rows, nrows, sqlstate)
-    ||  intake_store_save_assign (store, assign, sqlstate)
+    ||  (assign && intake_store_save_assign (store, assign, sqlstate))
     ||  ll_outbox_append_batch (intake_store_conn (store), "intake", "intake",
                                 envs, nenvs, sqlstate))
         goto done;
@@ -424,7 +424,6 @@ done:
     free (rows);
     free (events);
     free (envs);
-    intake_assign_destroy (&assign);
     s_dups_destroy (&dups);
     return rc;
 }
@@ -499,10 +498,15 @@ s_one_by_one (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us
         intake_item_decide (item, LEADLINE__V1__STATUS__STATUS_INVALID,
                             "the card could not be stored; nothing was stored");
     }
-    if (intake_store_commit (ctx->store, sqlstate) == 0)
+    //  Rare, and the roster may have been rolled back card by card: the
+    //  next batch reads it afresh.
+    if (intake_store_commit (ctx->store, sqlstate) == 0) {
+        intake_store_forget_roster (ctx->store);
         return 0;
+    }
 fail:
     intake_store_rollback (ctx->store);
+    intake_store_forget_roster (ctx->store);
     s_undo (items, n);
     return -1;
 }

@@ -573,6 +573,19 @@ s_case_assign (tc_client_t *client, PGconn *db)
     CHECK (tc_db_long (db, "SELECT open_leads FROM intake.rep_load WHERE rep_id = $1", "C1") == 1
            && tc_db_long (db, "SELECT open_leads FROM intake.rep_load WHERE rep_id = $1", "C2")
               == 2, "open leads are counted per rep");
+
+    //  An org change made while intake runs (by hand here; `leadline admin
+    //  import` writes the same tables) reaches the next card: intake keeps
+    //  the reps in memory between batches only while the store says none of
+    //  it changed.
+    CHECK (tc_db_long (db, "WITH u AS (UPDATE org.reps SET active = false WHERE id = $1"
+                       " RETURNING 1) SELECT count(*) FROM u", "M2") == 1, "M2 goes inactive");
+    const char *without_m2 [] = { "M1", "M3", "M1", "M3" };
+    for (long i = 0; i < 4; i++)
+        s_expect_rep (client, "E1", "S-MAIN", 70 + i, PM, without_m2 [i],
+                      "round robin without the rep made inactive", NULL);
+    CHECK (tc_db_long (db, "WITH u AS (UPDATE org.reps SET active = true WHERE id = $1"
+                       " RETURNING 1) SELECT count(*) FROM u", "M2") == 1, "M2 is back");
 }
 
 // ---------------------------------------------------------------------------

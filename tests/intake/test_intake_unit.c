@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include "intake_assign.h"
 #include "intake_validate.h"
@@ -148,6 +149,135 @@ test_normalise (void **state)
     assert_string_equal (keys.name_zip, "acme supply|10001");
 }
 
+static const intake_rr_state_t s_no_state = { .known = false };
+
+//  What a batch writes back, and a second assigner loaded from it.
+typedef struct {
+    char scope [8][32];
+    char rep [8][8];
+    int64_t offset [8];
+    int weight [8];
+    size_t n_rr;
+    int64_t rounds;
+    size_t n_rounds;
+} s_saved_t;
+
+static void
+s_save_rr (void *arg, const char *scope, const char *rep_id, int64_t offset, int weight)
+{
+    s_saved_t *saved = arg;
+    size_t i = 0;
+    while (i < saved->n_rr && strcmp (saved->rep [i], rep_id) != 0)
+        i++;
+    if (i == saved->n_rr) {
+        if (saved->n_rr == 8)
+            return;
+        saved->n_rr++;
+    }
+    snprintf (saved->scope [i], sizeof saved->scope [i], "%s", scope);
+    snprintf (saved->rep [i], sizeof saved->rep [i], "%s", rep_id);
+    saved->offset [i] = offset;
+    saved->weight [i] = weight;
+}
+
+static void
+s_save_round (void *arg, const char *scope, int64_t rounds)
+{
+    s_saved_t *saved = arg;
+    saved->rounds = rounds;
+    saved->n_rounds++;
+}
+
+static void
+s_save_load (void *arg, const char *rep_id, int delta)
+{
+}
+
+//  Four reps (weights 1-4) in one office; REP4 offers only Priority Mail.
+static intake_assign_t *
+s_office (const s_saved_t *saved, const int *weights)
+{
+    intake_assign_t *a = intake_assign_new ();
+    const char *ids [] = { "REP1", "REP2", "REP3", "REP4" };
+    for (int i = 0; i < 4; i++) {
+        intake_assign_add_rep (a, ids [i], ids [i], weights [i], 1000000, 0, true, 0,
+                               i == 3 ? 1u << LEADLINE__V1__PRODUCT__PRODUCT_PRIORITY_MAIL
+                                      : INTAKE_PRODUCTS_ALL);
+        intake_rr_state_t st = { .known = false, .rounds = saved ? saved->rounds : 0 };
+        for (size_t k = 0; saved && k < saved->n_rr; k++)
+            if (strcmp (saved->rep [k], ids [i]) == 0) {
+                st.known = true;
+                st.offset = saved->offset [k];
+                st.weight = saved->weight [k];
+            }
+        intake_assign_add_member (a, "office:O1", ids [i], &st);
+    }
+    return a;
+}
+
+//  Round-robin state saved after each batch and loaded into the next gives
+//  the same choices as one assigner that never stopped, with lead products
+//  that leave a rep out now and then; and a pick writes the round count,
+//  the winner and the reps it passed over, not every rep.
+static void
+test_round_robin_saved (void **state)
+{
+    const int weights [] = { 1, 2, 3, 4 };
+    uint32_t pm = 1u << LEADLINE__V1__PRODUCT__PRODUCT_PRIORITY_MAIL;
+    uint32_t eddm = 1u << LEADLINE__V1__PRODUCT__PRODUCT_EDDM;
+    intake_assign_t *whole = s_office (NULL, weights);
+    s_saved_t saved = { .n_rr = 0 };
+    intake_assign_t *part = s_office (NULL, weights);
+    for (int n = 0; n < 200; n++) {
+        uint32_t products = n % 3 == 2 ? eddm : pm;
+        intake_choice_t a, b;
+        intake_assign_choose (whole, "O1", "D1", products, NOW_US, &a);
+        intake_assign_choose (part, "O1", "D1", products, NOW_US, &b);
+        assert_non_null (a.rep_id);
+        assert_string_equal (a.rep_id, b.rep_id);
+        //  A batch of one or two leads, then the next batch loads the state.
+        if (n % 2 == 1) {
+            s_saved_t batch = saved;
+            batch.n_rounds = 0;
+            intake_assign_changes (part, s_save_rr, s_save_round, s_save_load, &batch);
+            assert_int_equal (batch.n_rounds, 1);
+            saved = batch;
+            intake_assign_destroy (&part);
+            part = s_office (&saved, weights);
+        }
+    }
+    intake_assign_destroy (&part);
+    intake_assign_destroy (&whole);
+
+    //  Loaded state, one Priority Mail pick: only the winner and the round.
+    part = s_office (&saved, weights);
+    intake_choice_t ch;
+    intake_assign_choose (part, "O1", "D1", pm, NOW_US, &ch);
+    s_saved_t one = { .n_rr = 0 };
+    intake_assign_changes (part, s_save_rr, s_save_round, s_save_load, &one);
+    assert_int_equal (one.n_rr, 1);
+    assert_string_equal (one.rep [0], ch.rep_id);
+    assert_int_equal (one.rounds, saved.rounds + 1);
+    intake_assign_destroy (&part);
+
+    //  A change of weight keeps each rep's current weight: the assigner
+    //  with the new weights, loaded from the old state, picks as one that
+    //  kept running with plain current weights would.
+    const int heavier [] = { 4, 2, 3, 1 };
+    part = s_office (&saved, heavier);
+    s_saved_t rebased = { .n_rr = 0 };
+    intake_assign_changes (part, s_save_rr, s_save_round, s_save_load, &rebased);
+    assert_int_equal (rebased.n_rr, 2);          // REP1 and REP4 changed weight
+    for (size_t k = 0; k < rebased.n_rr; k++) {
+        size_t j = 0;
+        while (strcmp (saved.rep [j], rebased.rep [k]) != 0)
+            j++;
+        assert_int_equal (rebased.offset [k] + saved.rounds * rebased.weight [k],
+                          saved.offset [j] + saved.rounds * saved.weight [j]);
+    }
+    intake_assign_destroy (&part);
+}
+
 static void
 test_round_robin_weights (void **state)
 {
@@ -155,7 +285,7 @@ test_round_robin_weights (void **state)
     const char *ids [] = { "R1", "R2", "R3" };
     for (int i = 0; i < 3; i++) {
         intake_assign_add_rep (a, ids [i], ids [i], i + 1, 1000000, 0, true, 0, INTAKE_PRODUCTS_ALL);
-        intake_assign_add_member (a, "office:O1", ids [i], 0);
+        intake_assign_add_member (a, "office:O1", ids [i], &s_no_state);
     }
     int counts [3] = { 0 };
     char seq [13] = "";
@@ -190,8 +320,8 @@ test_eligibility_and_fallback (void **state)
     intake_assign_add_rep (a, "FB", "Fallback", 1, 0, 0, true, 0, INTAKE_PRODUCTS_ALL);
     const char *office [] = { "OFF", "AWAY", "FULL", "PM" };
     for (int i = 0; i < 4; i++)
-        intake_assign_add_member (a, "office:O1", office [i], 0);
-    intake_assign_add_member (a, "district:D1", "DIST", 0);
+        intake_assign_add_member (a, "office:O1", office [i], &s_no_state);
+    intake_assign_add_member (a, "district:D1", "DIST", &s_no_state);
     intake_assign_set_fallback (a, "D1", "FB");
 
     intake_choice_t ch;
@@ -219,6 +349,7 @@ main (void)
         cmocka_unit_test (test_field_errors),
         cmocka_unit_test (test_normalise),
         cmocka_unit_test (test_round_robin_weights),
+        cmocka_unit_test (test_round_robin_saved),
         cmocka_unit_test (test_eligibility_and_fallback),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
