@@ -250,6 +250,10 @@ intake_store_connect (intake_store_t *self)
     //  the planner chose three sequential scans for the duplicate look-up
     //  (11 ms a batch of 157 cards at 40k leads, 0.7 ms by the indexes).
     PQclear (PQexec (conn, "SET enable_seqscan = off"));
+    //  With sequential scans priced out, a statement that must scan (the
+    //  one-row assign_version) costs enough to be JIT-compiled: 70-100 ms
+    //  of compiling for a microsecond of work. Nothing here is worth it.
+    PQclear (PQexec (conn, "SET jit = off"));
     for (size_t i = 0; i < N_STMTS; i++)
         if (ll_db_prepare (conn, s_stmts [i].name, s_stmts [i].sql)) {
             snprintf (why, sizeof why, "cannot prepare %s (is the schema current? "
