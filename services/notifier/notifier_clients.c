@@ -63,6 +63,7 @@ struct notifier_clients {
     zhashx_t *persons;              // person -> zlistx of client_t (borrowed)
     zhashx_t *delivered;            // ids sent since the last store update, not acked since
     int64_t delivered_since_us;     // when the oldest of them was sent
+    zlistx_t *greet;                // keys of clients new since the last read of inboxes
     zlistx_t *ack_ids;              // acks not yet in the store
     zlistx_t *ack_persons;
     int64_t acks_flushed_us;        // monotonic, the last ack update
@@ -212,11 +213,12 @@ notifier_clients_new (const notifier_clients_config_t *config, notifier_inbox_t 
     self->clients = zhashx_new ();
     self->persons = zhashx_new ();
     self->delivered = zhashx_new ();
+    self->greet = s_strings ();
     self->ack_ids = s_strings ();
     self->ack_persons = s_strings ();
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->endpoint || !self->clients || !self->persons || !self->delivered
-    ||  !self->ack_ids || !self->ack_persons || !self->router) {
+    ||  !self->greet || !self->ack_ids || !self->ack_persons || !self->router) {
         notifier_clients_destroy (&self);
         return NULL;
     }
@@ -268,6 +270,7 @@ notifier_clients_destroy (notifier_clients_t **self_p)
     zhashx_destroy (&self->persons);
     zhashx_destroy (&self->clients);
     zhashx_destroy (&self->delivered);
+    zlistx_destroy (&self->greet);
     zlistx_destroy (&self->ack_ids);
     zlistx_destroy (&self->ack_persons);
     zsock_destroy (&self->router);
@@ -517,8 +520,73 @@ s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t 
     ll_metric_set (self->m_clients, (int64_t) zhashx_size (self->clients));
     ll_debug ("clients.hello", "client of %s connected (%s)", client->person,
               hello->client_version ? hello->client_version : "");
-    if (s_refill (self, client) < 0)
-        s_drop (self, client, "gone while its inbox was being sent");
+    zlistx_add_end (self->greet, client->key);    // its inbox: s_greet, after this wake-up
+}
+
+//  What waits for the clients that said hello in this wake-up, in one read
+//  for all of them: 1,000 clients connecting at once (a notifier restart,
+//  the morning) made 1,000 reads in a row, and new notifications waited
+//  behind them. Runs before anything else can offer these clients a newer
+//  notification, so reading from each person's first is complete.
+static void
+s_greet (notifier_clients_t *self)
+{
+    size_t count = zlistx_size (self->greet);
+    if (count == 0)
+        return;
+    const char **persons = calloc (count, sizeof *persons);
+    client_t **clients = calloc (count, sizeof *clients);
+    zhashx_t *by_person = zhashx_new ();        // person -> zlistx of items (borrowed)
+    zlistx_t *items = zlistx_new ();
+    if (!persons || !clients || !by_person || !items) {
+        free (persons);
+        free (clients);
+        zhashx_destroy (&by_person);
+        zlistx_destroy (&items);
+        return;                 // stays in `greet`: the next wake-up tries again
+    }
+    zhashx_set_destructor (by_person, (czmq_destructor *) zlistx_destroy);
+    zlistx_set_destructor (items, notifier_item_free);
+    size_t n = 0, np = 0;
+    for (const char *key = zlistx_first (self->greet); key; key = zlistx_next (self->greet)) {
+        client_t *client = zhashx_lookup (self->clients, key);
+        if (!client)
+            continue;           // gone since its hello
+        clients [n++] = client;
+        if (!zhashx_lookup (by_person, client->person)) {
+            zhashx_insert (by_person, client->person, zlistx_new ());
+            persons [np++] = client->person;
+        }
+    }
+    zlistx_purge (self->greet);
+    int got = notifier_inbox_pending_many (self->inbox, persons, np, self->config.window, items);
+    for (notifier_item_t *item = got > 0 ? zlistx_first (items) : NULL; item;
+         item = zlistx_next (items)) {
+        zlistx_t *list = zhashx_lookup (by_person, item->recipient);
+        if (list)
+            zlistx_add_end (list, item);
+    }
+    for (size_t i = 0; i < n; i++) {
+        client_t *client = clients [i];
+        zlistx_t *list = zhashx_lookup (by_person, client->person);
+        //  The store is down: the tick reads for it once it is back.
+        client->behind = got < 0;
+        if (got < 0 || !list)
+            continue;
+        int offered = 0;
+        for (notifier_item_t *item = zlistx_first (list); item; item = zlistx_next (list), offered++)
+            if (s_offer (self, client, item) < 0)
+                break;
+        if (offered < (int) zlistx_size (list))
+            s_drop (self, client, "gone while its inbox was being sent");
+        else
+        if (offered == self->config.window)
+            client->behind = true;
+    }
+    free (persons);
+    free (clients);
+    zhashx_destroy (&by_person);
+    zlistx_destroy (&items);
 }
 
 static void
@@ -706,6 +774,7 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
         s_on_message (self, msg);
         zmsg_destroy (&msg);
     }
+    s_greet (self);
     //  One UPDATE for many acks: at 1,000 notifications a second an update
     //  per wake-up kept the loop waiting on the store while new
     //  notifications queued behind it. An ack that waits (at most a tick)

@@ -476,6 +476,13 @@ s_prepare (notifier_inbox_t *self, PGconn *conn)
           "SELECT id, seq, recipient_id, kind, lead_id, title, body, urgent, created_us"
           " FROM notifier.notification WHERE recipient_id = $1 AND state <> 'acknowledged'"
           " AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
+        { "inbox_pending_many",
+          "SELECT n.id, n.seq, n.recipient_id, n.kind, n.lead_id, n.title, n.body, n.urgent,"
+          "       n.created_us"
+          " FROM unnest ($1::text[]) AS p (person)"
+          " CROSS JOIN LATERAL (SELECT * FROM notifier.notification"
+          "   WHERE recipient_id = p.person AND state <> 'acknowledged'"
+          "   ORDER BY seq LIMIT $2::int) n" },
         { "inbox_delivered",
           "UPDATE notifier.notification SET deliveries = deliveries + 1,"
           " state = CASE WHEN state = 'unread' THEN 'delivered' ELSE state END,"
@@ -563,18 +570,12 @@ s_array_of (const char **values, size_t count)
     return text;
 }
 
-int
-notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
-                        int limit, zlistx_t *out)
+//  Appends the rows of a notification query to `out`; clears `res`.
+//  Returns how many, or -1 (and checks the connection) if there is no
+//  result.
+static int
+s_items (notifier_inbox_t *self, PGresult *res, zlistx_t *out)
 {
-    PGconn *conn = notifier_inbox_conn (self);
-    if (!conn)
-        return -1;
-    char after [24], lim [16];
-    snprintf (after, sizeof after, "%lld", (long long) after_seq);
-    snprintf (lim, sizeof lim, "%d", limit);
-    const char *params [] = { person, after, lim };
-    PGresult *res = ll_db_execp (conn, "inbox_pending", 3, params, NULL);
     if (!res) {
         notifier_inbox_check (self);
         return -1;
@@ -589,6 +590,40 @@ notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t afte
     }
     PQclear (res);
     return n;
+}
+
+int
+notifier_inbox_pending_many (notifier_inbox_t *self, const char **persons, size_t count,
+                             int limit, zlistx_t *out)
+{
+    if (count == 0)
+        return 0;
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char *array = s_array_of (persons, count);
+    if (!array)
+        return -1;
+    char lim [16];
+    snprintf (lim, sizeof lim, "%d", limit);
+    const char *params [] = { array, lim };
+    PGresult *res = ll_db_execp (conn, "inbox_pending_many", 2, params, NULL);
+    free (array);
+    return s_items (self, res, out);
+}
+
+int
+notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
+                        int limit, zlistx_t *out)
+{
+    PGconn *conn = notifier_inbox_conn (self);
+    if (!conn)
+        return -1;
+    char after [24], lim [16];
+    snprintf (after, sizeof after, "%lld", (long long) after_seq);
+    snprintf (lim, sizeof lim, "%d", limit);
+    const char *params [] = { person, after, lim };
+    return s_items (self, ll_db_execp (conn, "inbox_pending", 3, params, NULL), out);
 }
 
 int
@@ -609,20 +644,7 @@ notifier_inbox_range (notifier_inbox_t *self, int64_t first, int64_t last,
     const char *params [] = { array, first_s, last_s };
     PGresult *res = ll_db_execp (conn, "inbox_range", 3, params, NULL);
     free (array);
-    if (!res) {
-        notifier_inbox_check (self);
-        return -1;
-    }
-    int n = 0;
-    for (int r = 0; r < PQntuples (res); r++) {
-        notifier_item_t *item = s_item_from_row (res, r, 0, 1, 2, 3, 4, 5, 6, 7, 8);
-        if (item) {
-            zlistx_add_end (out, item);
-            n++;
-        }
-    }
-    PQclear (res);
-    return n;
+    return s_items (self, res, out);
 }
 
 int

@@ -93,6 +93,10 @@ void notifier_inbox_check (notifier_inbox_t *self);
 //  with seq > after_seq, oldest first. Returns how many, or -1.
 int notifier_inbox_pending (notifier_inbox_t *self, const char *person, int64_t after_seq,
                             int limit, zlistx_t *out);
+//  The same for many persons at once, from their first: up to `limit`
+//  each. Returns how many in all, or -1.
+int notifier_inbox_pending_many (notifier_inbox_t *self, const char **persons, size_t count,
+                                 int limit, zlistx_t *out);
 
 //  Appends to `out` the unacknowledged notifications with seq in
 //  [first, last] of the `count` persons named, in seq order. Returns how
