@@ -58,9 +58,11 @@ ratio notify_fanout_vs_zmq_router "$fan_rate" "$raw_rate"
 
 # ---- the notifier alone at the paced rate: event committed by the test
 # producer -> shown at the client (no intake in the path)
-"$fan" clients "$clients" F "$leads" 300 >"$W/paced.out" 2>>"$W/fan.err" &
+# The clients gauge counts the fan-out run's clients until their silence
+# drops them: wait for each new client to hear from the notifier instead.
+NT_FANOUT_READY="$W/paced.ready" "$fan" clients "$clients" F "$leads" 300 >"$W/paced.out" 2>>"$W/fan.err" &
 fan_pid=$!
-wait_for 60 "$clients clients connected" metric_ge leadline_notifier_clients "$clients"
+wait_for 60 "$clients clients connected" test -f "$W/paced.ready"
 "$NT_TBIN/nt_producer" load "$leads" "$rate" F "$clients" >/dev/null 2>>"$W/emit.log" &
 load_pid=$!
 NT_PIDS="$NT_PIDS $load_pid"

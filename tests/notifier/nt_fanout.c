@@ -21,7 +21,9 @@
           also prints intake's own ack latency (submit -> SubmitReply)
 
     NT_FANOUT_TRACE=FILE writes each latency sample as "mono_ms latency_ms",
-    to see when the slow ones happen.
+    to see when the slow ones happen. NT_FANOUT_READY=FILE is made once
+    every client has heard from the server (its hello was taken): a load
+    started after it measures delivery, not connecting.
 
     Every client waits in one epoll over all sockets, and handles every
     socket that is ready before waiting again. */
@@ -47,6 +49,9 @@ typedef struct {
     double *lat_ms;                 // created -> shown (clients mode)
     long lat_n, lat_cap;
     FILE *trace;                    // NT_FANOUT_TRACE: "mono_ms latency_ms" per sample
+    bool *heard;                    // client i has heard from the server
+    int n_heard;
+    const char *ready_file;         // NT_FANOUT_READY: made once every client has
     //  intake mode
     zsock_t *intake;
     zhashx_t *sent_us;              // key -> int64_t* (submit time, real clock)
@@ -142,9 +147,12 @@ s_clients (int n, const char *prefix, const char *endpoint)
     const char *trace = getenv ("NT_FANOUT_TRACE");
     if (self && trace && *trace)
         self->trace = fopen (trace, "w");
+    if (self)
+        self->ready_file = getenv ("NT_FANOUT_READY");
     self->n = n;
     self->socks = calloc ((size_t) n + 1, sizeof *self->socks);
     self->persons = calloc ((size_t) n, sizeof *self->persons);
+    self->heard = calloc ((size_t) n, sizeof *self->heard);
     self->seen = zhashx_new ();
     for (int i = 0; i < n; i++) {
         char person [64];
@@ -169,6 +177,14 @@ s_client_read (fan_t *self, int i)
     size_t n_acks = 0;
     zframe_t *frame;
     while ((frame = zframe_recv_nowait (self->socks [i]))) {
+        if (!self->heard [i]) {
+            self->heard [i] = true;
+            if (++self->n_heard == self->n && self->ready_file && *self->ready_file) {
+                FILE *ready = fopen (self->ready_file, "w");
+                if (ready)
+                    fclose (ready);
+            }
+        }
         ll_decode_rc_t rc;
         char err [128];
         ll_envelope_t *env = ll_envelope_decode (zframe_data (frame), zframe_size (frame), &rc, err, sizeof err);
@@ -343,14 +359,14 @@ s_run_clients (fan_t *self, long expected, double timeout_s, double rate, long c
                 s_service (self, i);
             }
             next_hello = now + 1000000;
-            //  In intake mode, start submitting once every client has had
-            //  two seconds to register.
-            if (!connected && now - start > 2000000) {
-                connected = true;
-                submit_start = now;
-                fprintf (stderr, "nt_fanout: %d clients up; submitting %ld cards at %.0f/s\n",
-                         self->n, count, rate);
-            }
+        }
+        //  In intake mode, start submitting once every client has heard
+        //  from the notifier (or after ten seconds, to say so).
+        if (!connected && (self->n_heard == self->n || now - start > 10000000)) {
+            connected = true;
+            submit_start = now;
+            fprintf (stderr, "nt_fanout: %d of %d clients up; submitting %ld cards at %.0f/s\n",
+                     self->n_heard, self->n, count, rate);
         }
         int wait_ms = 100;
         if (connected && self->intake && submitted < count) {
