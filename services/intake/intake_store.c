@@ -254,6 +254,10 @@ intake_store_connect (intake_store_t *self)
     //  one-row assign_version) costs enough to be JIT-compiled: 70-100 ms
     //  of compiling for a microsecond of work. Nothing here is worth it.
     PQclear (PQexec (conn, "SET jit = off"));
+    //  Nor parallel workers: stale estimates (a key "matching" 30,000 rows)
+    //  made the duplicate look-up a parallel plan, 60-70 ms of starting
+    //  workers to read three index pages.
+    PQclear (PQexec (conn, "SET max_parallel_workers_per_gather = 0"));
     for (size_t i = 0; i < N_STMTS; i++)
         if (ll_db_prepare (conn, s_stmts [i].name, s_stmts [i].sql)) {
             snprintf (why, sizeof why, "cannot prepare %s (is the schema current? "
