@@ -51,6 +51,7 @@ struct ll_subscriber {
     ll_apply_fn *apply;
     ll_prepare_fn *prepare;
     ll_flush_fn *flush;
+    ll_committed_fn *committed;
     void *arg;
     PGconn *conn;                  // ours alone: cursors and the consumer's effects
     zloop_t *loop;
@@ -122,6 +123,12 @@ void
 ll_subscriber_on_flush (ll_subscriber_t *self, ll_flush_fn *flush)
 {
     self->flush = flush;
+}
+
+void
+ll_subscriber_on_commit (ll_subscriber_t *self, ll_committed_fn *committed)
+{
+    self->committed = committed;
 }
 
 int
@@ -357,6 +364,8 @@ s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_
     if (s->head < s->cursor)
         s->head = s->cursor;
     s_set_lag (s);
+    if (applied && self->committed)
+        self->committed (self->arg);
     return 0;
 fail:
     ll_db_rollback (self->conn);

@@ -43,6 +43,12 @@ void ll_subscriber_on_connect (ll_subscriber_t *self, ll_prepare_fn *prepare);
 typedef int (ll_flush_fn) (PGconn *conn, void *arg);
 void ll_subscriber_on_flush (ll_subscriber_t *self, ll_flush_fn *flush);
 
+//  Optional: runs after each batch's commit, once the cursors say what it
+//  committed (ll_subscriber_cursor): for effects outside the store that
+//  must wait for the commit, such as sending to clients.
+typedef void (ll_committed_fn) (void *arg);
+void ll_subscriber_on_commit (ll_subscriber_t *self, ll_committed_fn *committed);
+
 //  Follows `stream`, published on `pub_endpoint`, replayed from
 //  `replay_endpoint` (ZeroMQ connect addresses). Call before attach.
 int ll_subscriber_follow (ll_subscriber_t *self, const char *stream,

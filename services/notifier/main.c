@@ -11,10 +11,9 @@
 
     Why deliver after the commit and not from apply: a batch that rolls
     back would otherwise have shown clients notifications that do not
-    exist. apply cannot see the commit, so a one-shot timer runs right
-    after the subscriber's handler returns and keeps what the subscriber's
-    cursor says was committed; the rest is dropped (it is applied again,
-    and staged again, when the subscriber retries).
+    exist. The subscriber calls s_deliver after each commit; it keeps what
+    the subscriber's cursor says was committed and drops the rest (it is
+    applied again, and staged again, when the subscriber retries).
 
     Two or more instances can serve at once: each delivers its own commits
     straight from the staged list, and the rows other instances stored
@@ -83,7 +82,6 @@ typedef struct {
     zloop_t *loop;
     notifier_batch_t *batch;        // apply's notifications, stored once per transaction
     zlistx_t *staged;               // stored, waiting for the commit
-    int flush_timer;                // one-shot, or -1
     char instance [LL_UUID_LEN];    // this process, in inbox announcements
     notifier_listener_t *listener;  // other instances' announcements
     zmq_pollitem_t listen_item;     // its socket on the loop, fd -1 if none
@@ -112,21 +110,15 @@ s_prepare (PGconn *conn, void *arg)
         || notifier_route_prepare (conn) || notifier_inbox_prepare_apply (conn) ? -1 : 0;
 }
 
-static int s_flush (zloop_t *loop, int timer_id, void *arg);
-
 //  The subscriber's flush: stores the batch's notifications in one
 //  statement, inside its transaction, and stages the new ones for the
-//  clients (sent after the commit, by s_flush).
+//  clients (sent after the commit, by s_deliver).
 static int
 s_store_batch (PGconn *conn, void *arg)
 {
     notifier_t *self = arg;
-    size_t before = zlistx_size (self->staged);
-    if (notifier_batch_store (self->batch, conn, self->instance, ll_clock_now_us (), self->staged))
-        return -1;
-    if (zlistx_size (self->staged) > before && self->flush_timer < 0)
-        self->flush_timer = zloop_timer (self->loop, 1, 1, s_flush, self);
-    return 0;
+    return notifier_batch_store (self->batch, conn, self->instance, ll_clock_now_us (),
+                                 self->staged);
 }
 
 //  Routes the event and buffers its notifications; the batch is stored in
@@ -147,19 +139,20 @@ s_apply (PGconn *conn, const ll_envelope_t *event, void *arg)
     return 0;
 }
 
-//  Runs once the subscriber's handler has returned: hands the committed
-//  notifications to the clients.
-static int
-s_flush (zloop_t *loop, int timer_id, void *arg)
+//  Runs after each subscriber commit: hands the committed notifications
+//  to the clients.
+static void
+s_deliver (void *arg)
 {
     notifier_t *self = arg;
-    self->flush_timer = -1;
+    if (zlistx_size (self->staged) == 0)
+        return;
     zlistx_t *committed = zlistx_new ();
     zhashx_t *seen = zhashx_new ();
     if (!committed || !seen) {
         zlistx_destroy (&committed);
         zhashx_destroy (&seen);
-        return 0;
+        return;
     }
     zlistx_set_destructor (committed, notifier_item_free);
     notifier_item_t *item;
@@ -176,7 +169,6 @@ s_flush (zloop_t *loop, int timer_id, void *arg)
     notifier_clients_deliver (self->clients, committed);
     zlistx_destroy (&committed);
     zhashx_destroy (&seen);
-    return 0;
 }
 
 //  Another instance committed notifications: read those of our clients'
@@ -237,19 +229,6 @@ s_on_listen_tick (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  The ROUTER woke the loop: what the subscriber committed goes out now,
-//  not after the ROUTER's messages (zloop runs timers after its readers).
-//  No subscriber transaction is open here: the loop has one thread.
-static void
-s_on_wake (void *arg)
-{
-    notifier_t *self = arg;
-    if (self->flush_timer >= 0) {
-        zloop_timer_end (self->loop, self->flush_timer);
-        s_flush (self->loop, -1, self);
-    }
-}
-
 //  Every two seconds: gauges that need the store, and readiness.
 static int
 s_on_status (zloop_t *loop, int timer_id, void *arg)
@@ -292,7 +271,7 @@ main (int argc, char **argv)
 
     zsys_init ();
     zsys_set_linger (0);
-    notifier_t self = { .flush_timer = -1, .listen_item = { .fd = -1 } };
+    notifier_t self = { .listen_item = { .fd = -1 } };
     ll_uuid_new (self.instance);
     int rc = 1;
     const char *http_addr = ll_config_str ("LEADLINE_NOTIFIER_HTTP", "127.0.0.1:9102");
@@ -350,6 +329,7 @@ main (int argc, char **argv)
         goto done;
     ll_subscriber_on_connect (self.sub, s_prepare);
     ll_subscriber_on_flush (self.sub, s_store_batch);
+    ll_subscriber_on_commit (self.sub, s_deliver);
     if (s_follow (self.sub, "intake", "LEADLINE_INTAKE_PUB_CONNECT", "tcp://127.0.0.1:7101",
                   "LEADLINE_INTAKE_REPLAY_CONNECT", "tcp://127.0.0.1:7102")
     ||  s_follow (self.sub, "sla", "LEADLINE_SLA_PUB_CONNECT", "tcp://127.0.0.1:7111",
@@ -358,7 +338,6 @@ main (int argc, char **argv)
                   "LEADLINE_REPORTING_REPLAY_CONNECT", "tcp://127.0.0.1:7132"))
         goto done;
 
-    notifier_clients_on_wake (self.clients, s_on_wake, &self);
     if (notifier_clients_attach (self.clients, self.loop)
     ||  ll_auth_attach (self.auth, self.loop)
     ||  notifier_channels_attach (self.channels, self.loop)

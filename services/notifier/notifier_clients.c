@@ -67,8 +67,6 @@ struct notifier_clients {
     zlistx_t *ack_ids;              // acks not yet in the store
     zlistx_t *ack_persons;
     int64_t acks_flushed_us;        // monotonic, the last ack update
-    notifier_wake_fn *on_wake;
-    void *on_wake_arg;
     int64_t started_us;
     ll_metric_t *m_clients;
     ll_metric_t *m_deliveries;
@@ -765,8 +763,6 @@ static int
 s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
 {
     notifier_clients_t *self = arg;
-    if (self->on_wake)
-        self->on_wake (self->on_wake_arg);
     for (int i = 0; i < CLIENTS_DRAIN; i++) {
         zmsg_t *msg = zmsg_recv_nowait (self->router);
         if (!msg)
@@ -874,13 +870,6 @@ notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items)
             s_drop (self, c, "the connection is gone");
         zlistx_destroy (&gone);
     }
-}
-
-void
-notifier_clients_on_wake (notifier_clients_t *self, notifier_wake_fn *fn, void *arg)
-{
-    self->on_wake = fn;
-    self->on_wake_arg = arg;
 }
 
 const char **

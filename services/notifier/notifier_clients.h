@@ -41,12 +41,6 @@ void notifier_clients_deliver (notifier_clients_t *self, zlistx_t *items);
 
 size_t notifier_clients_count (notifier_clients_t *self);
 
-//  Called first whenever the ROUTER wakes the loop, before its messages
-//  are read: main hands over committed notifications there, so they do not
-//  wait behind a drain of hellos and acks.
-typedef void (notifier_wake_fn) (void *arg);
-void notifier_clients_on_wake (notifier_clients_t *self, notifier_wake_fn *fn, void *arg);
-
 //  The persons with a client connected here: a malloc'd array of borrowed
 //  strings (valid until the loop turns), its length in *count.
 const char **notifier_clients_persons (notifier_clients_t *self, size_t *count);
