@@ -592,24 +592,38 @@ s_items (notifier_inbox_t *self, PGresult *res, zlistx_t *out)
     return n;
 }
 
+//  Runs a prepared statement whose $1 is a text[] of `items` and whose
+//  other parameters follow in `more`. NULL if the store is down or the
+//  statement failed (the connection is checked).
+static PGresult *
+s_exec_array (notifier_inbox_t *self, const char *stmt, const char **items, size_t count,
+              const char **more, int n_more)
+{
+    PGconn *conn = notifier_inbox_conn (self);
+    char *array = conn ? s_array_of (items, count) : NULL;
+    if (!array)
+        return NULL;
+    const char *params [4] = { array };
+    for (int i = 0; i < n_more && i < 3; i++)
+        params [i + 1] = more [i];
+    PGresult *res = ll_db_execp (conn, stmt, 1 + n_more, params, NULL);
+    free (array);
+    if (!res)
+        notifier_inbox_check (self);
+    return res;
+}
+
 int
 notifier_inbox_pending_many (notifier_inbox_t *self, const char **persons, size_t count,
                              int limit, zlistx_t *out)
 {
     if (count == 0)
         return 0;
-    PGconn *conn = notifier_inbox_conn (self);
-    if (!conn)
-        return -1;
-    char *array = s_array_of (persons, count);
-    if (!array)
-        return -1;
     char lim [16];
     snprintf (lim, sizeof lim, "%d", limit);
-    const char *params [] = { array, lim };
-    PGresult *res = ll_db_execp (conn, "inbox_pending_many", 2, params, NULL);
-    free (array);
-    return s_items (self, res, out);
+    const char *more [] = { lim };
+    return s_items (self, s_exec_array (self, "inbox_pending_many", persons, count, more, 1),
+                    out);
 }
 
 int
@@ -632,19 +646,11 @@ notifier_inbox_range (notifier_inbox_t *self, int64_t first, int64_t last,
 {
     if (count == 0)
         return 0;
-    PGconn *conn = notifier_inbox_conn (self);
-    if (!conn)
-        return -1;
-    char *array = s_array_of (persons, count);
-    if (!array)
-        return -1;
     char first_s [24], last_s [24];
     snprintf (first_s, sizeof first_s, "%lld", (long long) first);
     snprintf (last_s, sizeof last_s, "%lld", (long long) last);
-    const char *params [] = { array, first_s, last_s };
-    PGresult *res = ll_db_execp (conn, "inbox_range", 3, params, NULL);
-    free (array);
-    return s_items (self, res, out);
+    const char *more [] = { first_s, last_s };
+    return s_items (self, s_exec_array (self, "inbox_range", persons, count, more, 2), out);
 }
 
 int
@@ -652,21 +658,12 @@ notifier_inbox_delivered (notifier_inbox_t *self, const char **ids, size_t count
 {
     if (count == 0)
         return 0;
-    PGconn *conn = notifier_inbox_conn (self);
-    if (!conn)
-        return -1;
-    char *array = s_array_of (ids, count);
-    if (!array)
-        return -1;
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) now_us);
-    const char *params [] = { array, now };
-    PGresult *res = ll_db_execp (conn, "inbox_delivered", 2, params, NULL);
-    free (array);
-    if (!res) {
-        notifier_inbox_check (self);
+    const char *more [] = { now };
+    PGresult *res = s_exec_array (self, "inbox_delivered", ids, count, more, 1);
+    if (!res)
         return -1;
-    }
     PQclear (res);
     return 0;
 }
