@@ -259,12 +259,6 @@ s_connect (ll_subscriber_t *self)
     if (ll_db_prepare (self->conn, "sub_lock", sql))
         goto fail;
     snprintf (sql, sizeof sql,
-        "INSERT INTO %s.cursor (stream, last_seq) VALUES ($1, $2) "
-        "ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, updated_at = now()",
-        self->schema);
-    if (ll_db_prepare (self->conn, "sub_move", sql))
-        goto fail;
-    snprintf (sql, sizeof sql,
         "INSERT INTO %s.cursor (stream) VALUES ($1) ON CONFLICT DO NOTHING", self->schema);
     if (ll_db_prepare (self->conn, "sub_init", sql))
         goto fail;
@@ -303,6 +297,65 @@ fail:
 //  the cursor move. Events at or below the durable cursor are skipped (a
 //  second instance of this consumer may have applied them). Returns 0, or
 //  -1 after rolling back.
+//  Runs `sql` (several statements, one round trip: a simple query's
+//  statements run in order, each seeing the ones before) and returns its
+//  last result if it has `status`, else NULL (and says why).
+static PGresult *
+s_exec_many (ll_subscriber_t *self, const char *sql, ExecStatusType status)
+{
+    PGresult *res = PQexec (self->conn, sql);
+    if (PQresultStatus (res) == status)
+        return res;
+    ll_warn ("db.error", "consumer %s: %s", self->schema,
+             res ? PQresultErrorMessage (res) : PQerrorMessage (self->conn));
+    PQclear (res);
+    return NULL;
+}
+
+//  BEGIN and the stream's cursor locked, in one round trip: the durable
+//  cursor, or -1.
+static int
+s_begin_locked (ll_subscriber_t *self, stream_t *s, uint64_t *durable)
+{
+    char *name = PQescapeLiteral (self->conn, s->name, strlen (s->name));
+    if (!name)
+        return -1;
+    char sql [512];
+    snprintf (sql, sizeof sql,
+              "BEGIN; SELECT last_seq FROM %s.cursor WHERE stream = %s FOR UPDATE",
+              self->schema, name);
+    PQfreemem (name);
+    PGresult *res = s_exec_many (self, sql, PGRES_TUPLES_OK);
+    if (!res || PQntuples (res) != 1) {
+        PQclear (res);
+        return -1;
+    }
+    *durable = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
+    PQclear (res);
+    return 0;
+}
+
+//  The cursor moved to `last` and COMMIT, in one round trip.
+static int
+s_move_commit (ll_subscriber_t *self, stream_t *s, uint64_t last)
+{
+    char *name = PQescapeLiteral (self->conn, s->name, strlen (s->name));
+    if (!name)
+        return -1;
+    char sql [512];
+    snprintf (sql, sizeof sql,
+              "INSERT INTO %s.cursor (stream, last_seq) VALUES (%s, %llu)"
+              " ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq,"
+              " updated_at = now(); COMMIT",
+              self->schema, name, (unsigned long long) last);
+    PQfreemem (name);
+    PGresult *res = s_exec_many (self, sql, PGRES_COMMAND_OK);
+    //  COMMIT of a transaction that failed answers ROLLBACK.
+    bool committed = res && strcmp (PQcmdStatus (res), "COMMIT") == 0;
+    PQclear (res);
+    return committed ? 0 : -1;
+}
+
 static int
 s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_t count)
 {
@@ -310,17 +363,9 @@ s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_
         return 0;
     if (!self->conn && s_connect (self))
         return -1;
-    char sqlstate [6];
-    if (ll_db_begin (self->conn))
+    uint64_t durable;
+    if (s_begin_locked (self, s, &durable))
         goto fail;
-    const char *params [2] = { s->name, NULL };
-    PGresult *res = ll_db_execp (self->conn, "sub_lock", 1, params, sqlstate);
-    if (!res || PQntuples (res) != 1) {
-        PQclear (res);
-        goto fail;
-    }
-    uint64_t durable = strtoull (PQgetvalue (res, 0, 0), NULL, 10);
-    PQclear (res);
     uint64_t last = durable;
     size_t applied = 0;
     for (size_t i = 0; i < count; i++) {
@@ -344,16 +389,7 @@ s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_
                   s->name, (unsigned long long) durable + 1);
         goto fail;
     }
-    if (last != durable) {
-        char seq [24];
-        snprintf (seq, sizeof seq, "%llu", (unsigned long long) last);
-        params [1] = seq;
-        res = ll_db_execp (self->conn, "sub_move", 2, params, sqlstate);
-        if (!res)
-            goto fail;
-        PQclear (res);
-    }
-    if (ll_db_commit (self->conn))
+    if (last != durable ? s_move_commit (self, s, last) : ll_db_commit (self->conn))
         goto fail;
     self->stall [0] = 0;
     s->cursor = last;
