@@ -293,10 +293,6 @@ fail:
     return -1;
 }
 
-//  Applies `count` events of one stream, in order, in one transaction with
-//  the cursor move. Events at or below the durable cursor are skipped (a
-//  second instance of this consumer may have applied them). Returns 0, or
-//  -1 after rolling back.
 //  Runs `sql` (several statements, one round trip: a simple query's
 //  statements run in order, each seeing the ones before) and returns its
 //  last result if it has `status`, else NULL (and says why).
@@ -356,6 +352,10 @@ s_move_commit (ll_subscriber_t *self, stream_t *s, uint64_t last)
     return committed ? 0 : -1;
 }
 
+//  Applies `count` events of one stream, in order, in one transaction with
+//  the cursor move. Events at or below the durable cursor are skipped (a
+//  second instance of this consumer may have applied them). Returns 0, or
+//  -1 after rolling back.
 static int
 s_apply_batch (ll_subscriber_t *self, stream_t *s, ll_envelope_t **events, size_t count)
 {

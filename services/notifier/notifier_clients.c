@@ -50,6 +50,7 @@ typedef struct {
     zhashx_t *inflight;             // id -> inflight_t
     int64_t loaded_seq;             // highest inbox seq offered to it
     bool behind;                    // the store holds more than the window took
+    bool greeting;                  // said hello; its inbox is read by s_greet
 } client_t;
 
 struct notifier_clients {
@@ -518,7 +519,8 @@ s_on_hello (notifier_clients_t *self, zframe_t *routing_id, const ll_envelope_t 
     ll_metric_set (self->m_clients, (int64_t) zhashx_size (self->clients));
     ll_debug ("clients.hello", "client of %s connected (%s)", client->person,
               hello->client_version ? hello->client_version : "");
-    zlistx_add_end (self->greet, client->key);    // its inbox: s_greet, after this wake-up
+    client->greeting = true;        // its inbox: s_greet, after this wake-up
+    zlistx_add_end (self->greet, client->key);
 }
 
 //  What waits for the clients that said hello in this wake-up, in one read
@@ -547,9 +549,12 @@ s_greet (notifier_clients_t *self)
     zlistx_set_destructor (items, notifier_item_free);
     size_t n = 0, np = 0;
     for (const char *key = zlistx_first (self->greet); key; key = zlistx_next (self->greet)) {
+        //  Gone since its hello, or listed twice (a connection that said it
+        //  is someone else is registered again under the same key).
         client_t *client = zhashx_lookup (self->clients, key);
-        if (!client)
-            continue;           // gone since its hello
+        if (!client || !client->greeting)
+            continue;
+        client->greeting = false;
         clients [n++] = client;
         if (!zhashx_lookup (by_person, client->person)) {
             zhashx_insert (by_person, client->person, zlistx_new ());
