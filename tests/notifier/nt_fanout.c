@@ -20,8 +20,10 @@
           at the rep's client, matched by lead id (same process, same clock);
           also prints intake's own ack latency (submit -> SubmitReply)
 
-    NT_FANOUT_TRACE=FILE writes each latency sample as "mono_ms latency_ms",
-    to see when the slow ones happen. NT_FANOUT_READY=FILE is made once
+    NT_FANOUT_TRACE=FILE writes each latency sample as "unix_ms latency_ms
+    ack_ms" (unix_ms: the wall clock, to line up with the services' and
+    PostgreSQL's logs; ack_ms: intake's reply to that card, -1 outside intake mode),
+    to see when the slow ones happen and which part was slow. NT_FANOUT_READY=FILE is made once
     every client has heard from the server (its hello was taken): a load
     started after it measures delivery, not connecting. NT_FANOUT_WARMUP=K:
     in intake mode the first K cards are sent but not measured (the first
@@ -50,7 +52,7 @@ typedef struct {
     int64_t first_us, last_us;      // monotonic
     double *lat_ms;                 // created -> shown (clients mode)
     long lat_n, lat_cap;
-    FILE *trace;                    // NT_FANOUT_TRACE: "mono_ms latency_ms" per sample
+    FILE *trace;                    // NT_FANOUT_TRACE: "unix_ms latency_ms ack_ms" per sample
     bool *heard;                    // client i has heard from the server
     int n_heard;
     const char *ready_file;         // NT_FANOUT_READY: made once every client has
@@ -60,6 +62,7 @@ typedef struct {
     zhashx_t *sent_us;              // key -> int64_t* (submit time, real clock)
     zhashx_t *lead_submit;          // lead id -> int64_t* (from the reply)
     zhashx_t *lead_shown;           // lead id -> int64_t* (shown before the reply)
+    zhashx_t *lead_ack_us;          // lead id -> int64_t* (reply - submit, for the trace)
     double *ack_ms;                 // submit -> reply
     long ack_n, ack_cap;
 } fan_t;
@@ -81,7 +84,7 @@ s_pct (double *v, long n, double p)
 }
 
 static void
-s_lat (fan_t *self, double ms)
+s_lat (fan_t *self, double ms, double ack_ms)
 {
     if (self->lat_n == self->lat_cap) {
         self->lat_cap = self->lat_cap ? self->lat_cap * 2 : 4096;
@@ -91,7 +94,7 @@ s_lat (fan_t *self, double ms)
     }
     self->lat_ms [self->lat_n++] = ms;
     if (self->trace)
-        fprintf (self->trace, "%.1f %.2f\n", (double) ll_mono_us () / 1000.0, ms);
+        fprintf (self->trace, "%.1f %.2f %.2f\n", (double) ll_clock_now_us () / 1000.0, ms, ack_ms);
 }
 
 static void
@@ -205,13 +208,14 @@ s_client_read (fan_t *self, int i)
                 int64_t now = ll_clock_now_us ();
                 if (self->intake) {
                     int64_t *sub = zhashx_lookup (self->lead_submit, note->lead_id);
+                    int64_t *ack = zhashx_lookup (self->lead_ack_us, note->lead_id);
                     if (sub)
-                        s_lat (self, (double) (now - *sub) / 1000.0);
+                        s_lat (self, (double) (now - *sub) / 1000.0, ack ? (double) *ack / 1000.0 : -1);
                     else
                         zhashx_insert (self->lead_shown, note->lead_id, s_time (now));
                 }
                 else
-                    s_lat (self, (double) (now - note->created_us) / 1000.0);
+                    s_lat (self, (double) (now - note->created_us) / 1000.0, -1);
             }
             if (n_acks < 256)
                 acks [n_acks++] = strdup (note->id);
@@ -291,14 +295,18 @@ s_intake_read (fan_t *self)
             s_replies_ok++;
             int64_t *sent = zhashx_lookup (self->sent_us, env->idempotency_key);
             const char *lead = env->submit_reply->lead_id;
+            int64_t ack_us = sent ? ll_clock_now_us () - *sent : 0;
             if (sent)
-                s_ack_lat (self, (double) (ll_clock_now_us () - *sent) / 1000.0);
+                s_ack_lat (self, (double) ack_us / 1000.0);
             if (sent && lead && *lead) {
                 int64_t *shown = zhashx_lookup (self->lead_shown, lead);
                 if (shown)
-                    s_lat (self, (double) (*shown - *sent) / 1000.0);
-                else
+                    s_lat (self, (double) (*shown - *sent) / 1000.0, (double) ack_us / 1000.0);
+                else {
                     zhashx_insert (self->lead_submit, lead, s_time (*sent));
+                    if (self->trace)
+                        zhashx_insert (self->lead_ack_us, lead, s_time (ack_us));
+                }
             }
         }
         else {
@@ -528,9 +536,11 @@ main (int argc, char **argv)
         self->sent_us = zhashx_new ();
         self->lead_submit = zhashx_new ();
         self->lead_shown = zhashx_new ();
+        self->lead_ack_us = zhashx_new ();
         zhashx_set_destructor (self->sent_us, s_free);
         zhashx_set_destructor (self->lead_submit, s_free);
         zhashx_set_destructor (self->lead_shown, s_free);
+        zhashx_set_destructor (self->lead_ack_us, s_free);
         long count = atol (argv [5]);
         return s_run_clients (self, count, atof (argv [8]), atof (argv [4]), count, argv [6], argv [7]);
     }
