@@ -27,6 +27,7 @@
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_db.h"
+#include "ll_db_gauge.h"
 #include "ll_http.h"
 #include "ll_log.h"
 #include "ll_metrics.h"
@@ -87,6 +88,7 @@ typedef struct {
     zmq_pollitem_t listen_item;     // its socket on the loop, fd -1 if none
     ll_metric_t *m_created;
     ll_metric_t *m_pending;
+    ll_db_gauge_t *pending;         // counts m_pending off the loop
 } notifier_t;
 
 //  Escalations and reports are routed through org; without it events
@@ -234,16 +236,14 @@ static int
 s_on_status (zloop_t *loop, int timer_id, void *arg)
 {
     notifier_t *self = arg;
-    long open = notifier_inbox_open_count (self->inbox);
-    if (open >= 0)
-        ll_metric_set (self->m_pending, open);
+    ll_db_gauge_refresh (self->pending, loop);
     notifier_channels_waiting (self->channels);
     if (self->http) {
         if (!ll_subscriber_ready (self->sub))
             ll_http_set_ready (self->http, false, "the subscriber is not applying events "
                                "(store down, or an event it cannot apply: see the log)");
         else
-        if (open < 0)
+        if (!ll_db_gauge_ok (self->pending))
             ll_http_set_ready (self->http, false, "the inbox store is not reachable");
         else
             ll_http_set_ready (self->http, true, "");
@@ -284,12 +284,16 @@ main (int argc, char **argv)
                                         "Notifications made (one per event, recipient and kind)");
     self.m_pending = ll_metric_gauge ("leadline_notifier_pending", NULL,
                                       "Notifications in inboxes not yet acknowledged");
+    //  A count over every inbox: its own connection, so delivery never waits for it.
+    self.pending = ll_db_gauge_new (conninfo,
+        "SELECT count (*) FROM notifier.notification WHERE state <> 'acknowledged'",
+        self.m_pending);
     self.staged = zlistx_new ();
     self.batch = notifier_batch_new ();
     self.loop = zloop_new ();
     self.inbox = notifier_inbox_new (conninfo);
     self.listener = notifier_listener_new (conninfo);
-    if (!self.staged || !self.batch || !self.loop || !self.inbox || !self.listener)
+    if (!self.pending || !self.staged || !self.batch || !self.loop || !self.inbox || !self.listener)
         goto done;
     zlistx_set_destructor (self.staged, notifier_item_free);
 
@@ -360,6 +364,7 @@ done:
     ll_subscriber_destroy (&self.sub);
     notifier_clients_destroy (&self.clients);
     notifier_channels_destroy (&self.channels);
+    ll_db_gauge_destroy (&self.pending);
     zloop_destroy (&self.loop);
     notifier_listener_destroy (&self.listener);
     ll_auth_destroy (&self.auth);

@@ -503,8 +503,6 @@ s_prepare (notifier_inbox_t *self, PGconn *conn)
           " FROM notifier.notification WHERE recipient_id = ANY ($1::text[])"
           " AND seq BETWEEN $2::bigint AND $3::bigint AND state <> 'acknowledged'"
           " ORDER BY seq" },
-        { "inbox_open",
-          "SELECT count (*) FROM notifier.notification WHERE state <> 'acknowledged'" },
     };
     for (size_t i = 0; i < sizeof stmts / sizeof stmts [0]; i++)
         if (ll_db_prepare (conn, stmts [i][0], stmts [i][1]))
@@ -720,22 +718,6 @@ notifier_inbox_list (notifier_inbox_t *self, const char *person, bool unread_onl
         acked [n++] = PQgetvalue (res, r, 9) [0] == 't';
         zlistx_add_end (out, item);
     }
-    PQclear (res);
-    return n;
-}
-
-long
-notifier_inbox_open_count (notifier_inbox_t *self)
-{
-    PGconn *conn = notifier_inbox_conn (self);
-    if (!conn)
-        return -1;
-    PGresult *res = ll_db_execp (conn, "inbox_open", 0, NULL, NULL);
-    if (!res) {
-        notifier_inbox_check (self);
-        return -1;
-    }
-    long n = atol (PQgetvalue (res, 0, 0));
     PQclear (res);
     return n;
 }

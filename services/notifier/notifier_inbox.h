@@ -119,9 +119,6 @@ int notifier_inbox_ack (notifier_inbox_t *self, const char **ids, const char **p
 int notifier_inbox_list (notifier_inbox_t *self, const char *person, bool unread_only,
                          int limit, zlistx_t *out, bool *acked);
 
-//  Notifications not yet acknowledged, over everyone; -1 on error.
-long notifier_inbox_open_count (notifier_inbox_t *self);
-
 //  True if `text` is a UUID in text form (ids from clients are checked
 //  before they reach SQL).
 bool notifier_inbox_valid_id (const char *text);

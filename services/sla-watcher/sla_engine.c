@@ -23,6 +23,7 @@
 #include "ll_clock.h"
 #include "ll_config.h"
 #include "ll_db.h"
+#include "ll_db_gauge.h"
 #include "ll_log.h"
 #include "ll_metrics.h"
 #include "ll_outbox.h"
@@ -40,9 +41,7 @@
 struct sla_engine {
     char *conninfo;
     PGconn *conn;                  // fires, and holds the leader lock
-    PGconn *stats;                 // counts open clocks without holding up the loop
-    zmq_pollitem_t stats_item;
-    bool stats_busy;
+    ll_db_gauge_t *open_clocks;    // counts them without holding up the loop
     sla_config_t *config;          // borrowed
     sla_events_t *events;
     sla_ladder_t *ladder;
@@ -115,6 +114,13 @@ sla_engine_new (const char *conninfo, sla_config_t *config, int batch)
         "1 while this instance holds the leader lock and fires clocks");
     self->m_open = ll_metric_gauge ("leadline_sla_open_clocks", NULL,
         "Clocks with a warning, breach or escalation still to come");
+    //  Counting a million open clocks takes a noticeable fraction of a second.
+    self->open_clocks = ll_db_gauge_new (conninfo,
+        "SELECT count(*) FROM sla.clock WHERE next_us IS NOT NULL", self->m_open);
+    if (!self->open_clocks) {
+        sla_engine_destroy (&self);
+        return NULL;
+    }
     self->m_batch = ll_metric_histogram ("leadline_sla_round_clocks", NULL,
         "Clocks moved per firing transaction");
     self->m_rounds = ll_metric_counter ("leadline_sla_rounds_total", NULL,
@@ -134,10 +140,7 @@ sla_engine_destroy (sla_engine_t **self_p)
         zloop_timer_end (self->loop, self->timer_id);
     if (self->loop && self->pg_polled)
         zloop_poller_end (self->loop, &self->pg_item);
-    if (self->loop && self->stats_busy)
-        zloop_poller_end (self->loop, &self->stats_item);
-    if (self->stats)
-        PQfinish (self->stats);
+    ll_db_gauge_destroy (&self->open_clocks);
     if (self->conn)
         PQfinish (self->conn);
     sla_events_destroy (&self->events);
@@ -457,68 +460,6 @@ s_round_start (sla_engine_t *self)
     }
 }
 
-//  Counting a million open clocks takes a noticeable fraction of a second:
-//  the count runs on its own connection, and the loop only picks up the
-//  answer when PostgreSQL sends it, so firing is never held up by it.
-static void
-s_stats_drop (sla_engine_t *self)
-{
-    if (self->stats_busy && self->loop)
-        zloop_poller_end (self->loop, &self->stats_item);
-    self->stats_busy = false;
-    if (self->stats)
-        PQfinish (self->stats);
-    self->stats = NULL;
-}
-
-static int
-s_on_stats (zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    sla_engine_t *self = arg;
-    if (!PQconsumeInput (self->stats)) {
-        s_stats_drop (self);
-        return 0;
-    }
-    if (PQisBusy (self->stats))
-        return 0;
-    PGresult *res;
-    while ((res = PQgetResult (self->stats))) {
-        if (PQresultStatus (res) == PGRES_TUPLES_OK && PQntuples (res) == 1)
-            ll_metric_set (self->m_open, strtoll (PQgetvalue (res, 0, 0), NULL, 10));
-        PQclear (res);
-    }
-    zloop_poller_end (self->loop, &self->stats_item);
-    self->stats_busy = false;
-    return 0;
-}
-
-static void
-s_stats_start (sla_engine_t *self)
-{
-    if (self->stats_busy || !self->loop)
-        return;
-    if (self->stats && PQstatus (self->stats) != CONNECTION_OK)
-        s_stats_drop (self);
-    if (!self->stats) {
-        self->stats = ll_db_connect (self->conninfo, 0);
-        if (!self->stats)
-            return;
-        if (sla_store_prepare (self->stats)) {
-            s_stats_drop (self);
-            return;
-        }
-    }
-    if (!PQsendQueryPrepared (self->stats, "sla_pending", 0, NULL, NULL, NULL, 0)) {
-        s_stats_drop (self);
-        return;
-    }
-    self->stats_item = (zmq_pollitem_t) { NULL, PQsocket (self->stats), ZMQ_POLLIN, 0 };
-    if (zloop_poller (self->loop, &self->stats_item, s_on_stats, self) == 0) {
-        zloop_poller_set_tolerant (self->loop, &self->stats_item);
-        self->stats_busy = true;
-    }
-}
-
 //  Is firing allowed now? Closed while the gate says intake is being caught
 //  up, but never for longer than gate_wait at a stretch.
 static bool
@@ -579,7 +520,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *arg)
     int64_t mono = ll_mono_us ();
     if (self->pending_us == INT64_MIN || mono - self->pending_us > PENDING_EVERY_US) {
         self->pending_us = mono;
-        s_stats_start (self);
+        ll_db_gauge_refresh (self->open_clocks, self->loop);
     }
     if (!s_gate_open (self)) {
         s_arm (self, 50);

@@ -62,8 +62,6 @@ sla_store_prepare (PGconn *conn)
         { "sla_notify", "SELECT pg_notify ('leadline_sla', '')" },
         { "sla_next_due",
           "SELECT next_us FROM sla.clock WHERE next_us IS NOT NULL ORDER BY next_us LIMIT 1" },
-        { "sla_pending",
-          "SELECT count(*) FROM sla.clock WHERE next_us IS NOT NULL" },
         { "sla_try_lead",
           "SELECT pg_try_advisory_lock (" SLA_LEADER_KEY ")" },
     };
