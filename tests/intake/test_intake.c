@@ -586,6 +586,36 @@ s_case_assign (tc_client_t *client, PGconn *db)
                       "round robin without the rep made inactive", NULL);
     CHECK (tc_db_long (db, "WITH u AS (UPDATE org.reps SET active = true WHERE id = $1"
                        " RETURNING 1) SELECT count(*) FROM u", "M2") == 1, "M2 is back");
+
+    //  A batch that fails after its cards were assigned (here: a transient
+    //  error from a trigger, answered UNAVAILABLE) leaves round robin where
+    //  the store has it: the reps intake keeps in memory are dropped with
+    //  the rollback, so the next card gets the turn the failed one took.
+    PGresult *res = PQexec (db,
+        "CREATE FUNCTION public.test_fail_after_assign () RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN IF NEW.business_name LIKE '% 777' THEN"
+        "   RAISE EXCEPTION 'test: the store fails this card' USING ERRCODE = '40001';"
+        " END IF; RETURN NEW; END $$;"
+        " CREATE TRIGGER test_fail_after_assign BEFORE INSERT ON intake.leads"
+        " FOR EACH ROW EXECUTE FUNCTION public.test_fail_after_assign ()");
+    CHECK (PQresultStatus (res) == PGRES_COMMAND_OK, "a trigger that fails card 777: %s",
+           PQerrorMessage (db));
+    PQclear (res);
+    s_expect_rep (client, "E-RB", "S-RB", 776, PM, "RB1", "rollback office: 1st to RB1", NULL);
+    tc_card_t card;
+    tc_card_init (&card, "E-RB", "S-RB", 777);
+    char key [64];
+    reply = tc_submit (client, &card, s_key (key, "assign", 777), TC_WAIT_MS);
+    CHECK (tc_status (reply) == LEADLINE__V1__STATUS__STATUS_UNAVAILABLE,
+           "the failing card is answered UNAVAILABLE (got %d)", tc_status (reply));
+    ll_envelope_free (&reply);
+    s_expect_rep (client, "E-RB", "S-RB", 778, PM, "RB2",
+                  "after a rolled-back batch, the turn its card took is RB2's again", NULL);
+    s_expect_rep (client, "E-RB", "S-RB", 779, PM, "RB1", "then RB1", NULL);
+    res = PQexec (db, "DROP TRIGGER test_fail_after_assign ON intake.leads");
+    PQclear (res);
+    CHECK (tc_db_long (db, "SELECT count(*) FROM intake.leads WHERE business_name LIKE '% 777'",
+                       NULL) == 0, "the failed card was not stored");
 }
 
 // ---------------------------------------------------------------------------
