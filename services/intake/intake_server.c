@@ -40,6 +40,8 @@ struct intake_server {
     intake_item_t **items;         // the batch being handled
     intake_ready_fn *ready_fn;
     void *ready_arg;
+    intake_batch_fn *batch_fn;
+    void *batch_arg;
     int64_t next_connect_ms;       // monotonic ms of the next reconnect try
     int backoff_ms;
     int64_t last_use_ms;
@@ -573,11 +575,16 @@ s_on_router (zloop_t *loop, zsock_t *router, void *arg)
     for (size_t i = 0; i < n; i++)
         if (self->items [i]->kind == INTAKE_UPDATE)
             intake_update_one (self->ctx, self->items [i]);
+    bool stored = false;            // a new answer OK: something was committed
     for (size_t i = 0; i < n; i++) {
+        stored |= self->items [i]->status == LEADLINE__V1__STATUS__STATUS_OK
+               && !self->items [i]->replayed;
         s_send_reply (self, self->items [i]);
         s_item_destroy (&self->items [i]);
     }
     free (submits);
+    if (stored && self->batch_fn)
+        self->batch_fn (self->batch_arg);
     self->last_use_ms = s_mono_ms ();
     if (!intake_store_ready (self->ctx->store) && self->was_ready) {
         self->backoff_ms = BACKOFF_MIN_MS;
@@ -667,6 +674,13 @@ intake_server_destroy (intake_server_t **self_p)
     free (self->items);
     free (self);
     *self_p = NULL;
+}
+
+void
+intake_server_on_batch (intake_server_t *self, intake_batch_fn *fn, void *arg)
+{
+    self->batch_fn = fn;
+    self->batch_arg = arg;
 }
 
 void

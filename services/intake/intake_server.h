@@ -23,4 +23,9 @@ int intake_server_attach (intake_server_t *self, zloop_t *loop);
 typedef bool (intake_ready_fn) (void *arg, const char **why);
 void intake_server_set_ready_fn (intake_server_t *self, intake_ready_fn *fn, void *arg);
 
+//  Called after the replies of a batch that stored something have gone
+//  out (it is committed by then).
+typedef void (intake_batch_fn) (void *arg);
+void intake_server_on_batch (intake_server_t *self, intake_batch_fn *fn, void *arg);
+
 #endif

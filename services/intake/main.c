@@ -47,6 +47,15 @@ static const ll_service_store_t s_store = {
     .auth = true,
 };
 
+//  A batch's events go out as soon as its replies have: waiting for the
+//  relay's NOTIFY would let the loop take the next batch first, and the
+//  events would wait for its round trips too.
+static void
+s_publish (void *arg)
+{
+    ll_relay_flush (arg);
+}
+
 static bool
 s_relay_ready (void *arg, const char **why)
 {
@@ -100,6 +109,7 @@ main (int argc, char **argv)
         goto done;
     ll_relay_declare_stream (relay, "intake");
     intake_server_set_ready_fn (server, s_relay_ready, relay);
+    intake_server_on_batch (server, s_publish, relay);
     if (ll_relay_attach (relay, loop) || intake_server_attach (server, loop)
     ||  ll_auth_attach (ctx.auth, loop))
         goto done;
