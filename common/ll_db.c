@@ -107,6 +107,73 @@ ll_db_execpb (PGconn *conn, const char *name, int nparams,
         name, sqlstate);
 }
 
+int
+ll_db_execp_many (PGconn *conn, const ll_db_call_t *calls, int n, PGresult **results,
+                  char *sqlstate)
+{
+    for (int i = 0; i < n; i++)
+        results [i] = NULL;
+    if (sqlstate)
+        strcpy (sqlstate, "08006");   // until a statement says otherwise
+    const char *failed = NULL;
+    bool logged = false;
+    int sent = 0;
+    if (PQenterPipelineMode (conn) != 1)
+        failed = "pipeline";
+    for (; !failed && sent < n; sent++)
+        if (PQsendQueryPrepared (conn, calls [sent].name, calls [sent].nparams,
+                                 calls [sent].params, NULL, NULL, 0) != 1)
+            failed = calls [sent].name;
+    bool synced = sent > 0 && PQpipelineSync (conn) == 1;
+    if (!synced && !failed)
+        failed = "pipeline sync";
+    //  Each statement gives its result, then NULL; the sync gives
+    //  PGRES_PIPELINE_SYNC. After a failure the rest come back aborted.
+    int got = 0, idle = 0;
+    while (synced && PQstatus (conn) == CONNECTION_OK && idle <= sent) {
+        PGresult *res = PQgetResult (conn);
+        if (!res) {
+            idle++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus (res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear (res);
+            break;
+        }
+        if ((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) && got < n && !failed)
+            results [got] = res;
+        else {
+            const char *what = got < n ? calls [got].name : "pipeline";
+            if (!failed && st != PGRES_PIPELINE_ABORTED) {
+                s_check (conn, res, what, sqlstate);        // logs, clears
+                logged = true;
+            }
+            else
+                PQclear (res);
+            if (!failed)
+                failed = what;
+        }
+        got++;
+    }
+    if (!failed && got < n)
+        failed = "pipeline";
+    if (PQexitPipelineMode (conn) != 1 && !failed)
+        failed = "pipeline exit";
+    if (!failed) {
+        if (sqlstate)
+            strcpy (sqlstate, "00000");
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        PQclear (results [i]);
+        results [i] = NULL;
+    }
+    if (!logged)
+        ll_log (LL_WARN, "db.error", "%s failed [conn]: %s", failed, PQerrorMessage (conn));
+    return -1;
+}
+
 int ll_db_begin (PGconn *conn) { return ll_db_exec (conn, "BEGIN"); }
 int ll_db_commit (PGconn *conn) { return ll_db_exec (conn, "COMMIT"); }
 

@@ -38,6 +38,21 @@ PGresult *ll_db_execpb (PGconn *conn, const char *name, int nparams,
                         const char *const *params, const int *lengths,
                         const int *formats, char *sqlstate);
 
+//  One prepared statement of a pipeline.
+typedef struct {
+    const char *name;
+    int nparams;
+    const char *const *params;
+} ll_db_call_t;
+
+//  Runs `n` prepared statements in one round trip (libpq pipeline mode;
+//  inside the caller's transaction if one is open) and puts their results
+//  in results[0..n-1] (the caller PQclear()s each). On any failure clears
+//  them all, logs, leaves the SQLSTATE of the failure in `sqlstate` (if
+//  not NULL) and returns -1; the statements after a failed one are not run.
+int ll_db_execp_many (PGconn *conn, const ll_db_call_t *calls, int n, PGresult **results,
+                      char *sqlstate);
+
 int ll_db_begin (PGconn *conn);
 int ll_db_commit (PGconn *conn);
 void ll_db_rollback (PGconn *conn);

@@ -532,19 +532,9 @@ s_text_array (const char *const *items, size_t n, bool skip_empty)
 // ---------------------------------------------------------------------------
 //  Submit batch
 
-int
-intake_store_org_lookup (intake_store_t *self, const char *const *station_ids,
-                         const char *const *employee_ids, size_t n,
-                         intake_org_row_t *out, char *sqlstate)
+static void
+s_org_rows (PGresult *res, size_t n, intake_org_row_t *out)
 {
-    char *stations = s_text_array (station_ids, n, false);
-    char *employees = s_text_array (employee_ids, n, false);
-    const char *params [] = { stations, employees };
-    PGresult *res = s_run (self, "org_lookup", 2, params, sqlstate);
-    free (stations);
-    free (employees);
-    if (!res)
-        return -1;
     memset (out, 0, n * sizeof *out);
     for (int r = 0; r < PQntuples (res); r++) {
         long i = atol (PQgetvalue (res, r, 0)) - 1;
@@ -558,8 +548,80 @@ intake_store_org_lookup (intake_store_t *self, const char *const *station_ids,
         snprintf (row->employee_station, sizeof row->employee_station, "%s",
                   PQgetvalue (res, r, 5));
     }
-    PQclear (res);
-    return 0;
+}
+
+static void
+s_idem_rows (PGresult *res, intake_idem_fn *fn, void *arg)
+{
+    for (int r = 0; r < PQntuples (res); r++) {
+        size_t size = 0;
+        uint8_t *reply = PQunescapeBytea ((const uint8_t *) PQgetvalue (res, r, 2), &size);
+        if (reply)
+            fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), reply, size);
+        PQfreemem (reply);
+    }
+}
+
+static void
+s_dup_rows (PGresult *res, intake_dup_fn *fn, void *arg)
+{
+    for (int r = 0; r < PQntuples (res); r++)
+        fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
+            PQgetvalue (res, r, 3), PQgetvalue (res, r, 4));
+}
+
+int
+intake_store_lookups (intake_store_t *self, const intake_lookups_t *q, char *sqlstate)
+{
+    if (!self->conn) {
+        strcpy (sqlstate, "08003");
+        return -1;
+    }
+    char *keys = s_text_array (q->keys, q->n_keys, true);
+    char *stations = s_text_array (q->station_ids, q->n_org, false);
+    char *employees = s_text_array (q->employee_ids, q->n_org, false);
+    char *phones = s_text_array (q->phone_keys, q->n_dup, true);
+    char *name_zips = s_text_array (q->name_zip_keys, q->n_dup, true);
+    char *name_addrs = s_text_array (q->name_addr_keys, q->n_dup, true);
+    char since [24];
+    snprintf (since, sizeof since, "%lld", (long long) q->since_us);
+    const char *idem_params [] = { keys };
+    const char *org_params [] = { stations, employees };
+    const char *dup_params [] = { phones, name_zips, name_addrs, since };
+    enum { IDEM, ORG, DUP };
+    ll_db_call_t calls [3];
+    int which [3], n = 0;
+    if (q->n_keys) {
+        calls [n] = (ll_db_call_t) { "idem_lookup", 1, idem_params };
+        which [n++] = IDEM;
+    }
+    if (q->n_org) {
+        calls [n] = (ll_db_call_t) { "org_lookup", 2, org_params };
+        which [n++] = ORG;
+    }
+    if (q->n_dup) {
+        calls [n] = (ll_db_call_t) { "dup_lookup", 4, dup_params };
+        which [n++] = DUP;
+    }
+    PGresult *res [3];
+    int rc = n ? ll_db_execp_many (self->conn, calls, n, res, sqlstate) : 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (which [i] == IDEM)
+            s_idem_rows (res [i], q->idem_fn, q->idem_arg);
+        else
+        if (which [i] == ORG)
+            s_org_rows (res [i], q->n_org, q->org);
+        else
+            s_dup_rows (res [i], q->dup_fn, q->dup_arg);
+        PQclear (res [i]);
+    }
+    free (keys);
+    free (stations);
+    free (employees);
+    free (phones);
+    free (name_zips);
+    free (name_addrs);
+    return rc;
 }
 
 int
@@ -572,13 +634,7 @@ intake_store_idem_lookup (intake_store_t *self, const char *const *keys, size_t 
     free (arr);
     if (!res)
         return -1;
-    for (int r = 0; r < PQntuples (res); r++) {
-        size_t size = 0;
-        uint8_t *reply = PQunescapeBytea ((const uint8_t *) PQgetvalue (res, r, 2), &size);
-        if (reply)
-            fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), reply, size);
-        PQfreemem (reply);
-    }
+    s_idem_rows (res, fn, arg);
     PQclear (res);
     return 0;
 }
@@ -605,31 +661,6 @@ intake_store_idem_insert (intake_store_t *self, const char *const *keys,
     free (h);
     free (r);
     return rc;
-}
-
-int
-intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys,
-                         const char *const *name_zip_keys, const char *const *name_addr_keys,
-                         size_t n, int64_t since_us, intake_dup_fn *fn, void *arg,
-                         char *sqlstate)
-{
-    char *p = s_text_array (phone_keys, n, true);
-    char *z = s_text_array (name_zip_keys, n, true);
-    char *a = s_text_array (name_addr_keys, n, true);
-    char since [24];
-    snprintf (since, sizeof since, "%lld", (long long) since_us);
-    const char *params [] = { p, z, a, since };
-    PGresult *res = s_run (self, "dup_lookup", 4, params, sqlstate);
-    free (p);
-    free (z);
-    free (a);
-    if (!res)
-        return -1;
-    for (int r = 0; r < PQntuples (res); r++)
-        fn (arg, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
-            PQgetvalue (res, r, 3), PQgetvalue (res, r, 4));
-    PQclear (res);
-    return 0;
 }
 
 static uint32_t

@@ -57,12 +57,6 @@ typedef struct {
     char employee_station [40];
 } intake_org_row_t;
 
-//  For each i: is station_ids[i] known (its office and district), is
-//  employee_ids[i] known (its station).
-int intake_store_org_lookup (intake_store_t *self, const char *const *station_ids,
-                             const char *const *employee_ids, size_t n,
-                             intake_org_row_t *out, char *sqlstate);
-
 //  Replies already given under these keys (updates' and lead cards'):
 //  calls `fn` once per key found with the request hash and the packed reply.
 typedef void (intake_idem_fn) (void *arg, const char *key, const char *hash,
@@ -74,14 +68,36 @@ int intake_store_idem_insert (intake_store_t *self, const char *const *keys,
                               const char *const *hashes, const uint8_t *const *replies,
                               const size_t *sizes, size_t n, int64_t now_us, char *sqlstate);
 
-//  Original leads entered since `since_us` matching any key, oldest first.
+//  Original leads entered since a time, matching any key, oldest first.
 typedef void (intake_dup_fn) (void *arg, const char *lead_id, const char *employee_id,
                               const char *phone_key, const char *name_zip_key,
                               const char *name_addr_key);
-int intake_store_dup_lookup (intake_store_t *self, const char *const *phone_keys,
-                             const char *const *name_zip_keys,
-                             const char *const *name_addr_keys, size_t n,
-                             int64_t since_us, intake_dup_fn *fn, void *arg, char *sqlstate);
+
+//  A batch of cards' three look-ups, in one round trip (a list of 0 skips
+//  its look-up):
+//    - replies already given under `keys` (as intake_store_idem_lookup);
+//    - for each i: is station_ids[i] known (its office and district), is
+//      employee_ids[i] known (its station): into org[i];
+//    - the original leads entered since `since_us` matching any of the
+//      duplicate keys: `dup_fn` per lead, oldest first.
+typedef struct {
+    const char *const *keys;
+    size_t n_keys;
+    intake_idem_fn *idem_fn;
+    void *idem_arg;
+    const char *const *station_ids;
+    const char *const *employee_ids;
+    size_t n_org;
+    intake_org_row_t *org;
+    const char *const *phone_keys;
+    const char *const *name_zip_keys;
+    const char *const *name_addr_keys;
+    size_t n_dup;
+    int64_t since_us;
+    intake_dup_fn *dup_fn;
+    void *dup_arg;
+} intake_lookups_t;
+int intake_store_lookups (intake_store_t *self, const intake_lookups_t *q, char *sqlstate);
 
 //  The assigner for this batch, holding the reps covering these offices and
 //  districts, their load and round-robin state, and the districts' fallback

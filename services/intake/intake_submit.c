@@ -18,6 +18,7 @@
 #include "ll_metrics.h"
 #include "ll_outbox.h"
 #include "ll_uuid.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,9 +181,11 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
 {
     intake_store_t *store = ctx->store;
     int rc = -1;
-    const char **a1 = calloc (n, sizeof *a1);
-    const char **a2 = calloc (n, sizeof *a2);
-    const char **a3 = calloc (n, sizeof *a3);
+    const char **a1 = calloc (8 * n, sizeof *a1);   // eight lists of up to n
+    const char **a2 = a1 + n, **keys = a1 + 2 * n, **stations = a1 + 3 * n;
+    const char **employees = a1 + 4 * n, **phones = a1 + 5 * n;
+    const char **name_zips = a1 + 6 * n, **name_addrs = a1 + 7 * n;
+    size_t *org_of = calloc (n, sizeof *org_of);
     intake_org_row_t *org = calloc (n, sizeof *org);
     intake_lead_row_t *rows = calloc (n, sizeof *rows);
     s_events_t *events = calloc (n, sizeof *events);
@@ -190,7 +193,7 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     intake_assign_t *assign = NULL;           // the store's
     s_dups_t dups;
     s_dups_init (&dups);
-    assert (a1 && a2 && a3 && org && rows && events && envs);
+    assert (a1 && org_of && org && rows && events && envs);
 
     //  Back to what was known before the store was asked (a second attempt
     //  must not inherit the first one's decisions).
@@ -209,32 +212,44 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
         item->reply_size = 0;
     }
 
-    //  1. idempotency
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s_pending (items [i]))
-            a1 [k++] = items [i]->req->idempotency_key;
-    s_idem_ctx_t idem = { items, n };
-    if (k && intake_store_idem_lookup (store, a1, k, s_on_idem, &idem, sqlstate))
-        goto done;
-
-    //  2. org
-    k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s_pending (items [i]) && items [i]->ids_ok) {
-            a1 [k] = items [i]->req->submit_lead->card->station_id;
-            a2 [k++] = items [i]->req->submit_lead->card->employee_id;
+    //  1-3. The look-ups, in one round trip. Org and duplicates are asked
+    //  for every card still open; a card the idempotency answer decides
+    //  ignores its own, and an original found only through its keys
+    //  matches no other card (a card matches on keys of its own).
+    size_t nk = 0, no = 0, nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        intake_item_t *item = items [i];
+        org_of [i] = SIZE_MAX;
+        if (!s_pending (item))
+            continue;
+        keys [nk++] = item->req->idempotency_key;
+        if (item->ids_ok) {
+            stations [no] = item->req->submit_lead->card->station_id;
+            employees [no] = item->req->submit_lead->card->employee_id;
+            org_of [i] = no++;
         }
-    if (k && intake_store_org_lookup (store, a1, a2, k, org, sqlstate))
+        phones [nd] = item->keys.phone;
+        name_zips [nd] = item->keys.name_zip;
+        name_addrs [nd++] = item->keys.name_addr;
+    }
+    s_idem_ctx_t idem = { items, n };
+    intake_lookups_t q = {
+        .keys = keys, .n_keys = nk, .idem_fn = s_on_idem, .idem_arg = &idem,
+        .station_ids = stations, .employee_ids = employees, .n_org = no, .org = org,
+        .phone_keys = phones, .name_zip_keys = name_zips, .name_addr_keys = name_addrs,
+        .n_dup = nd, .since_us = now_us - DUP_WINDOW_US, .dup_fn = s_on_dup_row,
+        .dup_arg = &dups,
+    };
+    if (intake_store_lookups (store, &q, sqlstate))
         goto done;
-    k = 0;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         intake_item_t *item = items [i];
         if (!s_pending (item))
             continue;
-        if (item->ids_ok) {
+        if (org_of [i] != SIZE_MAX) {
             const Leadline__V1__LeadCard *card = item->req->submit_lead->card;
-            intake_org_row_t *row = &org [k++];
+            intake_org_row_t *row = &org [org_of [i]];
             if (!row->station_found)
                 intake_ferr_add (&item->errs, "card.station_id", "unknown",
                     "load it with `leadline admin import org.csv`",
@@ -257,23 +272,15 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
             intake_item_decide (item, LEADLINE__V1__STATUS__STATUS_INVALID,
                 "%zu field%s to fix; nothing was stored", item->errs.count,
                 item->errs.count == 1 ? "" : "s");
+        if (s_pending (item))
+            k++;
     }
-
-    //  3. duplicates: the store's originals first (older), then the batch's
-    k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s_pending (items [i])) {
-            a1 [k] = items [i]->keys.phone;
-            a2 [k] = items [i]->keys.name_zip;
-            a3 [k++] = items [i]->keys.name_addr;
-        }
     if (k == 0) {
         rc = 0;
         goto done;
     }
-    if (intake_store_dup_lookup (store, a1, a2, a3, k, now_us - DUP_WINDOW_US,
-                                 s_on_dup_row, &dups, sqlstate))
-        goto done;
+
+    //  Duplicates: of the store's originals first (older), then the batch's.
     k = 0;
     for (size_t i = 0; i < n; i++) {
         intake_item_t *item = items [i];
@@ -418,8 +425,7 @@ s_process (intake_ctx_t *ctx, intake_item_t **items, size_t n, int64_t now_us,
     rc = 0;
 done:
     free (a1);
-    free (a2);
-    free (a3);
+    free (org_of);
     free (org);
     free (rows);
     free (events);

@@ -236,63 +236,11 @@ reporting_query (report_ctx_t *ctx, const char *name, int nparams, const char *c
 int
 reporting_query_batch (report_ctx_t *ctx, const rq_call_t *calls, int n, PGresult **results)
 {
-    PGconn *conn = ctx->conn;
-    for (int i = 0; i < n; i++)
-        results [i] = NULL;
-    const char *failed = NULL;
-    int sent = 0;
-    if (PQenterPipelineMode (conn) != 1)
-        failed = "pipeline";
-    for (; !failed && sent < n; sent++)
-        if (PQsendQueryPrepared (conn, calls [sent].name, calls [sent].nparams,
-                                 calls [sent].params, NULL, NULL, 0) != 1)
-            failed = calls [sent].name;
-    bool synced = sent > 0 && PQpipelineSync (conn) == 1;
-    if (!synced && !failed)
-        failed = "pipeline sync";
-    //  Each statement gives its result, then NULL; the sync gives
-    //  PGRES_PIPELINE_SYNC. After a failure the rest come back aborted.
-    int got = 0, idle = 0;
-    while (synced && PQstatus (conn) == CONNECTION_OK && idle <= sent) {
-        PGresult *res = PQgetResult (conn);
-        if (!res) {
-            idle++;
-            continue;
-        }
-        ExecStatusType st = PQresultStatus (res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear (res);
-            break;
-        }
-        if (st == PGRES_TUPLES_OK && got < n && !failed)
-            results [got] = res;
-        else {
-            if (!failed && st != PGRES_PIPELINE_ABORTED) {
-                const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
-                ll_log (LL_WARN, "db.error", "%s failed [%s]: %s",
-                        got < n ? calls [got].name : "pipeline", state ? state : "conn",
-                        PQresultErrorMessage (res));
-            }
-            if (!failed)
-                failed = got < n ? calls [got].name : "pipeline";
-            PQclear (res);
-        }
-        got++;
-    }
-    if (!failed && got < n)
-        failed = "pipeline";
-    if (PQexitPipelineMode (conn) != 1 && !failed)
-        failed = "pipeline exit";
-    if (failed) {
-        for (int i = 0; i < n; i++) {
-            PQclear (results [i]);
-            results [i] = NULL;
-        }
-        report_fail (ctx, 503, "try again in a moment; /readyz says whether the store is back",
-                     "the report store did not answer (%s)", failed);
-        return -1;
-    }
-    return 0;
+    if (ll_db_execp_many (ctx->conn, calls, n, results, NULL) == 0)
+        return 0;
+    report_fail (ctx, 503, "try again in a moment; /readyz says whether the store is back",
+                 "the report store did not answer (%d statements in one round trip)", n);
+    return -1;
 }
 
 void *

@@ -5,6 +5,7 @@
 #ifndef REPORTING_QUERIES_H
 #define REPORTING_QUERIES_H
 #include "report_doc.h"
+#include "ll_db.h"
 #include <libpq-fe.h>
 #include <stdint.h>
 
@@ -27,11 +28,7 @@ PGresult *reporting_query (report_ctx_t *ctx, const char *name, int nparams,
                            const char *const *params);
 
 //  One statement of a batch: prepared statement `name` and its parameters.
-typedef struct {
-    const char *name;
-    int nparams;
-    const char *const *params;
-} rq_call_t;
+typedef ll_db_call_t rq_call_t;
 
 //  Runs `n` prepared statements in one round trip (libpq pipeline mode)
 //  and puts their results in results[0..n-1] (the caller PQclear()s each).

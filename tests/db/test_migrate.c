@@ -1,7 +1,8 @@
 /*  ll_db against a real PostgreSQL (run under tests/lib/with-pg, which sets
     LEADLINE_DB): migrations in order and once, all-or-nothing on failure,
     separate version lines per component, the schema check at start-up,
-    concurrent migrators, connect retry and the transient-error rule.
+    concurrent migrators, connect retry, the transient-error rule, and
+    several prepared statements in one round trip.
     Each test works in its own schema, so they do not depend on order. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -376,6 +377,48 @@ test_transient_classification (void **state)
     PQfinish (dead);
 }
 
+static void
+test_execp_many (void **state)
+{
+    PGconn *conn = s_connect ();
+    assert_int_equal (ll_db_prepare (conn, "many_double", "SELECT $1::int * 2"), 0);
+    assert_int_equal (ll_db_prepare (conn, "many_div", "SELECT 10 / $1::int"), 0);
+    assert_int_equal (ll_db_exec (conn, "BEGIN"), 0);
+
+    //  Results come back in the order sent, inside the open transaction.
+    const char *three [] = { "3" }, *five [] = { "5" }, *zero [] = { "0" };
+    ll_db_call_t calls [] = {
+        { "many_double", 1, three }, { "many_div", 1, five }, { "many_double", 1, five },
+    };
+    PGresult *res [3];
+    char sqlstate [6] = "";
+    assert_int_equal (ll_db_execp_many (conn, calls, 3, res, sqlstate), 0);
+    assert_string_equal (sqlstate, "00000");
+    assert_string_equal (PQgetvalue (res [0], 0, 0), "6");
+    assert_string_equal (PQgetvalue (res [1], 0, 0), "2");
+    assert_string_equal (PQgetvalue (res [2], 0, 0), "10");
+    for (int i = 0; i < 3; i++)
+        PQclear (res [i]);
+    assert_int_equal (PQtransactionStatus (conn), PQTRANS_INTRANS);
+
+    //  A failure in the middle: its SQLSTATE, no results kept, the rest
+    //  not run, and the connection usable again after the rollback.
+    calls [1].params = zero;
+    capture_t cap;
+    s_capture_start (&cap);
+    assert_int_equal (ll_db_execp_many (conn, calls, 3, res, sqlstate), -1);
+    char *log = s_capture_end (&cap);
+    assert_non_null (strstr (log, "many_div failed [22012]"));
+    free (log);
+    assert_string_equal (sqlstate, "22012");
+    for (int i = 0; i < 3; i++)
+        assert_null (res [i]);
+    assert_int_equal (PQtransactionStatus (conn), PQTRANS_INERROR);
+    ll_db_rollback (conn);
+    assert_int_equal (s_int (conn, "SELECT 41 + 1"), 42);
+    PQfinish (conn);
+}
+
 int
 main (void)
 {
@@ -395,6 +438,7 @@ main (void)
         cmocka_unit_test (test_concurrent_migrators),
         cmocka_unit_test (test_connect_gives_up),
         cmocka_unit_test (test_transient_classification),
+        cmocka_unit_test (test_execp_many),
     };
     return cmocka_run_group_tests_name ("ll_db", tests, NULL, NULL);
 }
