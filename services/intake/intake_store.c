@@ -681,8 +681,8 @@ s_products_mask (const char *list)
 }
 
 //  The batch's territories not in the roster yet, as two arrays for
-//  reps_lookup (each id once).
-static void
+//  reps_lookup (each id once); how many in all.
+static size_t
 s_missing (intake_assign_t *roster, const char *const *office_ids,
            const char *const *district_ids, size_t n, char **offices, char **districts)
 {
@@ -700,9 +700,11 @@ s_missing (intake_assign_t *roster, const char *const *office_ids,
             zhashx_insert (asked, scope, (void *) 1);
             s_arr_text (&arr [k], id);
         }
+    size_t missing = zhashx_size (asked);
     zhashx_destroy (&asked);
     *offices = s_arr_close (&arr [0]);
     *districts = s_arr_close (&arr [1]);
+    return missing;
 }
 
 intake_assign_t *
@@ -719,43 +721,46 @@ intake_store_load_reps (intake_store_t *self, const char *const *office_ids,
     self->roster_touched = true;
     intake_assign_t *assign = self->roster;
     char *offices, *districts;
-    s_missing (assign, office_ids, district_ids, n, &offices, &districts);
-    PGresult *res = NULL;
-    bool ok = strcmp (offices, "{}") == 0 && strcmp (districts, "{}") == 0;
-    if (!ok) {
+    bool ok = true;
+    if (s_missing (assign, office_ids, district_ids, n, &offices, &districts)) {
+        //  The reps of the missing territories and the districts' fallback
+        //  owners, in one round trip.
         const char *params [] = { offices, districts };
-        res = s_run (self, "reps_lookup", 2, params, sqlstate);
-    }
-    if (res) {
-        for (int r = 0; r < PQntuples (res); r++) {
-            intake_assign_add_rep (assign, PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
-                atoi (PQgetvalue (res, r, 3)), atoi (PQgetvalue (res, r, 4)),
-                atoi (PQgetvalue (res, r, 7)), *PQgetvalue (res, r, 5) == 't',
-                strtoll (PQgetvalue (res, r, 6), NULL, 10),
-                s_products_mask (PQgetvalue (res, r, 8)));
+        const ll_db_call_t calls [] = {
+            { "reps_lookup", 2, params }, { "fallback_lookup", 1, params + 1 },
+        };
+        PGresult *res [2];
+        ok = self->conn && ll_db_execp_many (self->conn, calls, 2, res, sqlstate) == 0;
+        for (int r = 0; ok && r < PQntuples (res [0]); r++) {
+            intake_assign_add_rep (assign, PQgetvalue (res [0], r, 1), PQgetvalue (res [0], r, 2),
+                atoi (PQgetvalue (res [0], r, 3)), atoi (PQgetvalue (res [0], r, 4)),
+                atoi (PQgetvalue (res [0], r, 7)), *PQgetvalue (res [0], r, 5) == 't',
+                strtoll (PQgetvalue (res [0], r, 6), NULL, 10),
+                s_products_mask (PQgetvalue (res [0], r, 8)));
             intake_rr_state_t state = {
-                .known = *PQgetvalue (res, r, 9) == 't',
-                .offset = strtoll (PQgetvalue (res, r, 10), NULL, 10),
-                .weight = atoi (PQgetvalue (res, r, 11)),
-                .rounds = strtoll (PQgetvalue (res, r, 12), NULL, 10),
+                .known = *PQgetvalue (res [0], r, 9) == 't',
+                .offset = strtoll (PQgetvalue (res [0], r, 10), NULL, 10),
+                .weight = atoi (PQgetvalue (res [0], r, 11)),
+                .rounds = strtoll (PQgetvalue (res [0], r, 12), NULL, 10),
             };
-            intake_assign_add_member (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1),
-                                      &state);
+            intake_assign_add_member (assign, PQgetvalue (res [0], r, 0),
+                                      PQgetvalue (res [0], r, 1), &state);
         }
-        PQclear (res);
-        const char *fparams [] = { districts };
-        res = s_run (self, "fallback_lookup", 1, fparams, sqlstate);
-    }
-    if (res) {
-        for (int r = 0; r < PQntuples (res); r++) {
-            intake_assign_add_rep (assign, PQgetvalue (res, r, 1), PQgetvalue (res, r, 2),
-                atoi (PQgetvalue (res, r, 3)), atoi (PQgetvalue (res, r, 4)),
-                atoi (PQgetvalue (res, r, 7)), *PQgetvalue (res, r, 5) == 't',
-                strtoll (PQgetvalue (res, r, 6), NULL, 10), INTAKE_PRODUCTS_ALL);
-            intake_assign_set_fallback (assign, PQgetvalue (res, r, 0), PQgetvalue (res, r, 1));
+        for (int r = 0; ok && r < PQntuples (res [1]); r++) {
+            intake_assign_add_rep (assign, PQgetvalue (res [1], r, 1), PQgetvalue (res [1], r, 2),
+                atoi (PQgetvalue (res [1], r, 3)), atoi (PQgetvalue (res [1], r, 4)),
+                atoi (PQgetvalue (res [1], r, 7)), *PQgetvalue (res [1], r, 5) == 't',
+                strtoll (PQgetvalue (res [1], r, 6), NULL, 10), INTAKE_PRODUCTS_ALL);
+            intake_assign_set_fallback (assign, PQgetvalue (res [1], r, 0),
+                                        PQgetvalue (res [1], r, 1));
         }
-        PQclear (res);
-        ok = true;
+        if (ok) {
+            PQclear (res [0]);
+            PQclear (res [1]);
+        }
+        else
+        if (!self->conn)
+            strcpy (sqlstate, "08003");
     }
     for (size_t i = 0; ok && i < n; i++) {
         char scope [96];
