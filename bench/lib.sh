@@ -34,6 +34,9 @@ shared_preload_libraries = 'pg_stat_statements'"
   bench_warm_wal "${BENCH_WARM_WAL_MB:-400}"
 }
 bench_warm_wal() {   # MB: about 4,000 rows of this table make 1 MB of WAL
+  case $1 in
+    ''|*[!0-9]*) echo "bench: BENCH_WARM_WAL_MB must be a whole number of MB, 0 for none (got '$1')" >&2; exit 2 ;;
+  esac
   [ "$1" -gt 0 ] || return 0
   psql "$LEADLINE_DB" -qX -v ON_ERROR_STOP=1 \
     -c "CREATE TABLE public.bench_wal_warm AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, $1 * 4000) g" \
