@@ -20,7 +20,7 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: leadline admin keys generate --kind terminal|person|service --subject ID --out FILE\n"
         "       leadline admin keys list\n"
-        "       leadline admin keys revoke PUBLIC_KEY | --subject ID\n\n"
+        "       leadline admin keys revoke [--] PUBLIC_KEY | --subject ID\n\n"
         "generate  writes a CURVE key pair: FILE (public) and FILE_secret (mode 0600),\n"
         "          and registers the public key for ID (a station id for a terminal,\n"
         "          a person id, or a service name)\n"
@@ -156,7 +156,14 @@ static int
 s_revoke (int argc, char **argv)
 {
     bool by_subject = argc == 3 && !strcmp (argv [1], "--subject");
-    if (!(argc == 2 && argv [1][0] != '-') && !by_subject) {
+    //  A Z85 key may begin with '-': a 40-character argument is a key, and
+    //  `revoke -- KEY` works as usual.
+    if (argc == 3 && !strcmp (argv [1], "--")) {
+        argv++;
+        argc--;
+    }
+    bool by_key = argc == 2 && (argv [1][0] != '-' || strlen (argv [1]) == 40);
+    if (!by_key && !by_subject) {
         fprintf (stderr, "leadline admin keys revoke: name one PUBLIC_KEY or --subject ID\n\n");
         s_usage (stderr);
         return 2;

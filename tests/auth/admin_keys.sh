@@ -27,7 +27,7 @@ check '[ $? -eq 1 ]' "generate overwrote an existing key"
 check '[ $? -eq 2 ]' "kind robot accepted"
 
 list=$("$bin" admin keys list)
-row=$(printf "%s\n" "$list" | grep -F "$pub")
+row=$(printf "%s\n" "$list" | grep -F -- "$pub")
 check 'printf "%s" "$row" | grep -q "  terminal  S-100 .* -$"' "list: $list"
 
 "$bin" admin keys revoke "$pub" >/dev/null
@@ -40,6 +40,16 @@ live=$(psql "$LEADLINE_DB" -Atc "SELECT count(*) FROM auth.keys WHERE revoked_at
 check '[ "$live" = 0 ]' "$live keys still live"
 list=$("$bin" admin keys list)
 check '! printf "%s\n" "$list" | grep -q " -$"' "list still shows live keys: $list"
+
+# Z85 keys may begin with '-' (1 in 85): such a key is still revoked by key.
+dash='-j<wnKEQf#i0q]358En9lH3a@hup0<X8P{cFZL9O'
+psql "$LEADLINE_DB" -qAtc "INSERT INTO auth.keys (public_key, kind, subject) VALUES ('$dash', 'terminal', 'S-DASH')"
+"$bin" admin keys revoke "$dash" >/dev/null
+check '[ $? -eq 0 ]' "a key beginning with '-' was not revoked by key"
+"$bin" admin keys revoke -- "$dash" >/dev/null 2>&1
+check '[ $? -eq 1 ]' "revoke -- KEY of a revoked key did not say so"
+"$bin" admin keys revoke -x >/dev/null 2>&1
+check '[ $? -eq 2 ]' "an unknown option was taken for a key"
 
 [ $fail -eq 0 ] && echo "admin keys: ok"
 exit $fail
